@@ -1,0 +1,31 @@
+// Runs every test with Node's own runner: unit and engine tests in TypeScript through tsx,
+// after a fresh build so that CLI tests exercise the shipped bundle.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === 'node_modules' || name === 'fixtures') continue;
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (/\.test\.(ts|mjs)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const run = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+
+const suites = process.argv.slice(2);
+const roots = suites.length ? suites.map((s) => join('test', s)) : ['test/unit', 'test/engine', 'test/concurrency', 'test/crash'];
+if (!process.env.LIFEBOAT_SKIP_CHECK) {
+  run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
+  run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
+}
+run(process.execPath, ['scripts/build.mjs']);
+const files = roots.flatMap((r) => { try { return find(r); } catch { return []; } }).sort();
+if (files.length === 0) { console.error('no test files found'); process.exit(1); }
+run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);

@@ -1,0 +1,75 @@
+// Usage texts for `lifeboat --help` and `lifeboat <command> --help`.
+
+const DBPATH = `  --db-path P        the live database (or set ConnectionStrings__DefaultConnection="Data Source=P")
+  --output-dir D     backup folder (default: ~/.sqlite-lifeboat/backups/<db>-<hash>/)`;
+const POLICY = `  --retain N         keep the newest N backups (default 7 when no policy is given to prune)
+  --keep-daily N     keep the newest backup of each of the last N days
+  --keep-weekly N    keep the newest backup of each of the last N ISO weeks
+  --keep-monthly N   keep the newest backup of each of the last N months`;
+
+export const HELP: Record<string, string> = {
+  main: `lifeboat — verified SQLite backups and safe restores
+
+Usage: lifeboat <command> [options]
+
+Commands:
+  backup    write one consistent, verified backup of a database
+  verify    check that a backup is a healthy SQLite file matching its manifest
+  restore   replace a database with a backup, after a safety copy
+  list      list the backups of a database, newest first
+  prune     delete old backups according to a retention policy
+  pin       protect a backup from pruning (unpin to undo)
+
+Run "lifeboat <command> --help" for the options of a command.
+Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
+  backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--json]
+
+Writes one new backup of P into D and prints its path. The copy is consistent even while an
+application writes (WAL and rollback journals are resolved as SQLite would), passes
+PRAGMA integrity_check, is owner-only (0600), and gets a manifest <file>.json.
+With a retention option, older backups are pruned afterwards.
+
+${DBPATH}
+${POLICY}
+  --json             print the result as JSON`,
+  verify: `Usage: lifeboat verify --backup-file F [--json]
+
+Exits 0 only when F is a healthy SQLite database: magic bytes, PRAGMA integrity_check = ok,
+and the SHA-256 in its manifest (when there is one) matches.`,
+  restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--require-table T]... [--json]
+
+Validates F (magic, integrity_check, each --require-table), makes a safety copy of P under
+D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety set, replaces P atomically
+and verifies it. Asks for confirmation on a terminal; without a terminal it needs --yes.
+
+  --backup-file F    the backup to restore
+${DBPATH}
+  --require-table T  refuse unless the backup has table T (repeatable)
+  --yes, -y          do not ask
+  --json             print the result as JSON`,
+  list: `Usage: lifeboat list --db-path P [--output-dir D] [--json]
+
+Lists the backups of P, newest first: time (UTC), size, verification state, path.
+
+${DBPATH}
+  --json             print an array of { file, createdAt, sizeBytes, verified, sha256, pinned, hasManifest }`,
+  prune: `Usage: lifeboat prune --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--dry-run] [--json]
+
+Deletes backups (and their manifests) that the retention policy does not keep. Never deletes
+the newest verified backup, a pinned one, or any file without this tool's name and manifest.
+
+${DBPATH}
+${POLICY}
+  --dry-run          only print what would be deleted
+  --json             print the plan as JSON`,
+  pin: `Usage: lifeboat pin --backup-file F [--json]
+
+Marks F as pinned in its manifest: prune never deletes it.`,
+  unpin: `Usage: lifeboat unpin --backup-file F [--json]
+
+Removes the pin from F.`,
+};
+
+export function usageLine(command: string | undefined): string {
+  return command && HELP[command] ? `see "lifeboat ${command} --help"` : 'see "lifeboat --help"';
+}

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+
+export const FILE_MODE = 0o600, DIR_MODE = 0o700;
+
+export type IcaclsRunner = (cmd: string, args: string[]) => Promise<void>;
+
+export function icaclsArgs(target: string, user: string, kind: 'file' | 'dir'): string[] {
+  // (OI)(CI) makes files created later inside the directory inherit the owner-only ACE.
+  return [target, '/inheritance:r', '/grant:r', kind === 'dir' ? `${user}:(OI)(CI)F` : `${user}:F`];
+}
+
+export function windowsUser(env: NodeJS.ProcessEnv = process.env): string {
+  const { USERDOMAIN: domain, USERNAME: user } = env;
+  return domain && user ? `${domain}\\${user}` : os.userInfo().username;
+}
+
+export function execFileIcacls(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Argument array and no shell: paths containing &, %VAR%, quotes or spaces reach icacls verbatim.
+    execFile(cmd, args, { windowsHide: true, shell: false }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const detail = String(stderr).trim() || err.message;
+      reject(new Error(`Could not restrict permissions on ${args[0]} with ${cmd}: ${detail}`, { cause: err }));
+    });
+  });
+}
+
+async function secure(p: string, kind: 'file' | 'dir', platform: NodeJS.Platform, run: IcaclsRunner): Promise<void> {
+  if (platform === 'win32') return run('icacls', icaclsArgs(p, windowsUser(), kind));
+  await fsp.chmod(p, kind === 'dir' ? DIR_MODE : FILE_MODE);
+}
+
+export function secureFile(p: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<void> {
+  return secure(p, 'file', platform, run);
+}
+
+export function secureDir(p: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<void> {
+  return secure(p, 'dir', platform, run);
+}
+
+export async function ensurePrivateDir(dir: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  // mkdir's mode is filtered by umask and ignored for an existing dir, so always tighten explicitly.
+  await secureDir(dir, platform, run);
+}

@@ -1,0 +1,249 @@
+// A consistent copy of a live SQLite database without SQLite's locks (Node has no POSIX
+// byte-range locks, so a WASM reader cannot take them). Consistency comes from reading
+// and re-checking: fingerprint → copy main file → copy the companion (-wal or -journal) →
+// fingerprint again; accept only when the two fingerprints prove that the pair belongs
+// together, otherwise retry with backoff up to a time budget. The committed state is then
+// rebuilt in TypeScript: committed WAL frames are applied, or a hot journal's saved pages
+// rolled back, exactly as SQLite's own recovery would. The live files are only ever read.
+import { promises as fsp } from 'node:fs';
+import { BusyError, NotSqliteError, throwIfAborted } from './errors';
+import {
+  DbHeader, HEADER_SIZE, parseDbHeader, parseWalHeader, WAL_HEADER_SIZE, WalIndex, journalIdentity,
+  planJournalRollback, superJournalName,
+} from './format';
+import { assertReadableRegularFile, exists, fsyncFile, readHead, removeQuietly, sleep } from './fsutil';
+
+export type JournalMode = 'wal' | 'rollback';
+
+export interface SnapshotOptions {
+  signal?: AbortSignal;
+  /** how long a busy writer may keep invalidating copies before we give up */
+  busyTimeoutMs?: number;
+  onAttempt?: (attempt: number) => void;
+}
+
+export interface SnapshotResult {
+  journalMode: JournalMode;
+  attempts: number;
+  pageSize: number;
+  pageCount: number;
+  sourceSize: number;
+  header: DbHeader;
+  walFramesApplied: number;
+  walCommits: number;
+  journalPagesRolledBack: number;
+}
+
+interface Fingerprint {
+  mainSize: number;
+  mainMtime: bigint;
+  mainIno: bigint;
+  mainHead: Buffer;
+  wal: { size: number; ino: bigint; head: Buffer } | null;
+  journal: { ino: bigint; id: string } | null; // null also when present but not a live journal (empty, zeroed)
+}
+
+async function fingerprint(db: string): Promise<Fingerprint> {
+  const st = await fsp.stat(db, { bigint: true });
+  const mainHead = await readHead(db, HEADER_SIZE);
+  const walSt = await fsp.stat(`${db}-wal`, { bigint: true }).catch(() => null);
+  let wal: Fingerprint['wal'] = null;
+  if (walSt && walSt.isFile()) {
+    const head = await readHead(`${db}-wal`, WAL_HEADER_SIZE).catch(() => Buffer.alloc(0));
+    wal = { size: Number(walSt.size), ino: walSt.ino, head };
+  }
+  const jSt = await fsp.stat(`${db}-journal`, { bigint: true }).catch(() => null);
+  let journal: Fingerprint['journal'] = null;
+  if (jSt && jSt.isFile() && jSt.size > 0n) {
+    const id = journalIdentity(await readHead(`${db}-journal`, 28).catch(() => Buffer.alloc(0)));
+    if (id) journal = { ino: jSt.ino, id };
+  }
+  return { mainSize: Number(st.size), mainMtime: st.mtimeNs, mainIno: st.ino, mainHead, wal, journal };
+}
+
+function mainUnchanged(a: Fingerprint, b: Fingerprint): boolean {
+  return a.mainSize === b.mainSize && a.mainMtime === b.mainMtime && a.mainIno === b.mainIno && a.mainHead.equals(b.mainHead);
+}
+
+/** Why the pair of fingerprints does not prove a consistent copy, or null when it does. */
+function inconsistency(mode: JournalMode, a: Fingerprint, b: Fingerprint): string | null {
+  if (mode === 'wal') {
+    if (!mainUnchanged(a, b)) return 'main file changed (checkpoint)';
+    if (!a.wal !== !b.wal) return 'WAL appeared or disappeared';
+    if (a.wal && b.wal) {
+      if (!a.wal.head.equals(b.wal.head) || a.wal.ino !== b.wal.ino) return 'WAL was reset (salts changed)';
+      if (b.wal.size < a.wal.size) return 'WAL shrank';
+    }
+    return null;
+  }
+  if (!a.journal && !b.journal) return mainUnchanged(a, b) ? null : 'main file changed';
+  if (a.journal && b.journal && a.journal.ino === b.journal.ino && a.journal.id === b.journal.id) {
+    // One transaction held the journal throughout: rolling back its saved pages gives the
+    // state before it, however far its writes to the main file got.
+    return a.mainIno === b.mainIno ? null : 'main file replaced';
+  }
+  return 'a transaction started or committed';
+}
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** Applies the committed WAL frames of `walCopy` onto `dest` (a copy of the main file). */
+async function applyWal(walCopy: string, dest: string, pageSize: number, signal?: AbortSignal): Promise<{ frames: number; commits: number; dbPages: number } | null> {
+  const fh = await fsp.open(walCopy, 'r');
+  const out = await fsp.open(dest, 'r+');
+  try {
+    const head = Buffer.alloc(WAL_HEADER_SIZE);
+    const { bytesRead } = await fh.read(head, 0, WAL_HEADER_SIZE, 0);
+    const header = parseWalHeader(head.subarray(0, bytesRead));
+    if (!header) return null; // no valid WAL header: SQLite treats the WAL as empty
+    if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
+    const idx = new WalIndex(header);
+    const frameSize = idx.frameSize;
+    const framesPerChunk = Math.max(1, Math.floor(CHUNK / frameSize));
+    const buf = Buffer.alloc(framesPerChunk * frameSize);
+    let pos = WAL_HEADER_SIZE;
+    outer: for (;;) {
+      throwIfAborted(signal);
+      const { bytesRead: n } = await fh.read(buf, 0, buf.length, pos);
+      const whole = Math.floor(n / frameSize);
+      for (let i = 0; i < whole; i++) {
+        if (!idx.addFrame(buf.subarray(i * frameSize, (i + 1) * frameSize), pos + i * frameSize)) break outer;
+      }
+      if (whole < framesPerChunk) break;
+      pos += whole * frameSize;
+    }
+    if (idx.commitCount === 0) return { frames: 0, commits: 0, dbPages: 0 };
+    const page = Buffer.alloc(pageSize);
+    const entries = [...idx.committed.entries()].sort((x, y) => x[0] - y[0]);
+    for (const [pgno, off] of entries) {
+      if (pgno > idx.dbSizePages) continue;
+      await fh.read(page, 0, pageSize, off);
+      await out.write(page, 0, pageSize, (pgno - 1) * pageSize);
+    }
+    await out.truncate(idx.dbSizePages * pageSize);
+    return { frames: entries.length, commits: idx.commitCount, dbPages: idx.dbSizePages };
+  } finally {
+    await fh.close();
+    await out.close();
+  }
+}
+
+/** Rolls a hot journal's saved pages back into `dest`; returns the number of pages, or -1 when the journal is not hot. */
+async function rollbackJournal(journalCopy: string, dest: string, pageSize: number): Promise<number> {
+  const journal = await fsp.readFile(journalCopy);
+  const superName = superJournalName(journal);
+  if (superName && !(await exists(superName))) return -1; // its multi-database transaction committed
+  const plan = planJournalRollback(journal, pageSize);
+  if (!plan) return -1;
+  const out = await fsp.open(dest, 'r+');
+  try {
+    for (const r of plan.records) {
+      await out.write(journal, r.offset, pageSize, (r.pgno - 1) * pageSize);
+    }
+    await out.truncate(plan.initialPages * pageSize);
+  } finally {
+    await out.close();
+  }
+  return plan.records.length;
+}
+
+/**
+ * Makes the copy self-contained and honest: rollback-journal mode (bytes 18/19 = 1), and an
+ * in-header page count that matches the file (valid-for = change counter).
+ */
+async function finishHeader(dest: string, pageSize: number): Promise<{ header: DbHeader; pageCount: number }> {
+  const fh = await fsp.open(dest, 'r+');
+  try {
+    const st = await fh.stat();
+    const pageCount = Math.floor(st.size / pageSize);
+    if (st.size % pageSize !== 0) await fh.truncate(pageCount * pageSize);
+    const head = Buffer.alloc(HEADER_SIZE);
+    await fh.read(head, 0, HEADER_SIZE, 0);
+    head[18] = 1;
+    head[19] = 1;
+    head.writeUInt32BE(pageCount, 28);
+    head.writeUInt32BE(head.readUInt32BE(24), 92);
+    await fh.write(head, 0, HEADER_SIZE, 0);
+    const header = parseDbHeader(head);
+    if (typeof header === 'string') throw new NotSqliteError(dest, header);
+    return { header, pageCount };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Writes a consistent, self-contained copy of the live database `db` to `dest`.
+ * `dest` must not be the live file; companions are copied next to `dest` temporarily.
+ */
+export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
+  const { signal } = opts;
+  const budget = opts.busyTimeoutMs ?? 30_000;
+  const started = Date.now();
+  await assertReadableRegularFile(db);
+  const walTmp = `${dest}.wal-tmp`;
+  const journalTmp = `${dest}.journal-tmp`;
+  let lastReason = '';
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(signal, db);
+      opts.onAttempt?.(attempt);
+      const a = await fingerprint(db);
+      const header = parseDbHeader(a.mainHead);
+      if (typeof header === 'string') throw new NotSqliteError(db, header);
+      const walHeader = a.wal ? parseWalHeader(a.wal.head) : null;
+      const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
+
+      await fsp.copyFile(db, dest);
+      let companion: string | null = null;
+      if (mode === 'wal' && a.wal) {
+        await fsp.copyFile(`${db}-wal`, walTmp).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+        companion = walTmp;
+      } else if (mode === 'rollback' && a.journal) {
+        await fsp.copyFile(`${db}-journal`, journalTmp).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+        companion = journalTmp;
+      }
+      const b = await fingerprint(db);
+      const copied = (await fsp.stat(dest)).size;
+      let reason = inconsistency(mode, a, b);
+      if (!reason && copied < header.pageSize) reason = 'main file shrank';
+      if (!reason) {
+        let walFramesApplied = 0;
+        let walCommits = 0;
+        let journalPagesRolledBack = 0;
+        if (companion === walTmp) {
+          const r = await applyWal(walTmp, dest, header.pageSize, signal);
+          if (r) { walFramesApplied = r.frames; walCommits = r.commits; }
+        } else if (companion === journalTmp) {
+          const n = await rollbackJournal(journalTmp, dest, header.pageSize);
+          journalPagesRolledBack = Math.max(0, n);
+        }
+        const fin = await finishHeader(dest, header.pageSize);
+        await fsyncFile(dest);
+        return {
+          journalMode: mode,
+          attempts: attempt,
+          pageSize: header.pageSize,
+          pageCount: fin.pageCount,
+          sourceSize: a.mainSize,
+          header: fin.header,
+          walFramesApplied,
+          walCommits,
+          journalPagesRolledBack,
+        };
+      }
+      lastReason = reason;
+      await removeQuietly(walTmp);
+      await removeQuietly(journalTmp);
+      const elapsed = Date.now() - started;
+      if (elapsed >= budget) {
+        throw new BusyError(db, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})`);
+      }
+      const backoff = Math.min(250, 2 ** Math.min(attempt, 8)) * (0.5 + Math.random());
+      await sleep(Math.min(backoff, budget - elapsed), signal);
+    }
+  } finally {
+    await removeQuietly(walTmp);
+    await removeQuietly(journalTmp);
+  }
+}

@@ -1,0 +1,179 @@
+// Reading a database with SQLite compiled to WebAssembly, for checks only (never for copying).
+// Two engines: sql.js holds the whole file in memory (fast, ~1.1× the file in RAM); for large
+// files node-sqlite3-wasm reads pages from disk through its Node fs VFS, in bounded memory.
+// Both only ever open private files (backups, .partial copies), never a live database.
+import { existsSync, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, IntegrityError, NotSqliteError } from './errors';
+
+/** Files above this size are checked by the page-reading engine instead of in memory. */
+export const IN_MEMORY_LIMIT = 512 * 1024 * 1024;
+
+export interface InspectOptions {
+  /** count rows per table (default true) */
+  counts?: boolean;
+  /** the tables that must exist */
+  requireTables?: string[];
+  signal?: AbortSignal;
+  /** force an engine (tests and benchmarks) */
+  engine?: 'memory' | 'paged';
+}
+
+export interface InspectResult {
+  engine: 'sql.js' | 'node-sqlite3-wasm';
+  integrity: string; // 'ok' or the first messages of integrity_check
+  ok: boolean;
+  tables: Record<string, number>;
+  skippedTables: { name: string; reason: string }[];
+  missingTables: string[];
+  pageSize: number;
+  pageCount: number;
+  userVersion: number;
+  applicationId: number;
+  autoVacuum: number;
+  journalMode: string;
+}
+
+type Row = Record<string, unknown>;
+interface Conn { all(sql: string): Row[]; close(): void }
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+function inspectConn(db: Conn, engine: InspectResult['engine'], opts: InspectOptions): InspectResult {
+  const one = (sql: string): unknown => Object.values(db.all(sql)[0] ?? {})[0];
+  const messages = db.all('PRAGMA integrity_check(20)').map((r) => String(Object.values(r)[0]));
+  const integrity = messages.join('; ');
+  const ok = messages.length === 1 && messages[0] === 'ok';
+  const tableRows = db.all("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name") as { name: string; sql: string | null }[];
+  const tables: Record<string, number> = {};
+  const skippedTables: { name: string; reason: string }[] = [];
+  if (opts.counts !== false && ok) {
+    for (const t of tableRows) {
+      if (t.name.startsWith('sqlite_')) continue;
+      try {
+        tables[t.name] = Number(one(`SELECT count(*) FROM ${q(t.name)}`));
+      } catch (e) {
+        skippedTables.push({ name: t.name, reason: (e as Error).message });
+      }
+    }
+  }
+  const names = new Set(tableRows.map((t) => t.name.toLowerCase()));
+  const missingTables = (opts.requireTables ?? []).filter((t) => !names.has(t.toLowerCase()));
+  return {
+    engine,
+    integrity,
+    ok,
+    tables,
+    skippedTables,
+    missingTables,
+    pageSize: Number(one('PRAGMA page_size')),
+    pageCount: Number(one('PRAGMA page_count')),
+    userVersion: Number(one('PRAGMA user_version')),
+    applicationId: Number(one('PRAGMA application_id')),
+    autoVacuum: Number(one('PRAGMA auto_vacuum')),
+    journalMode: String(one('PRAGMA journal_mode')),
+  };
+}
+
+function wasmPath(file: string, pkg: string): string {
+  const local = join(__dirname, file);
+  if (existsSync(local)) return local;
+  return require.resolve(pkg);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let sqlJs: Promise<any> | undefined;
+
+async function openInMemory(file: string): Promise<Conn> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sqlJs ??= require('sql.js')({ locateFile: (f: string) => wasmPath(f, `sql.js/dist/${f}`) });
+  const SQL = await sqlJs;
+  // A Node Buffer is handed to sql.js's MEMFS without a second copy (Buffer.slice is a view).
+  const data = await fsp.readFile(file);
+  const db = new SQL.Database(data);
+  return {
+    all(sql: string): Row[] {
+      const res = db.exec(sql) as { columns: string[]; values: unknown[][] }[];
+      if (!res.length) return [];
+      const { columns, values } = res[0];
+      return values.map((v) => Object.fromEntries(columns.map((c, i) => [c, v[i]])));
+    },
+    close: () => db.close(),
+  };
+}
+
+function openPaged(file: string): Conn {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Database } = require('node-sqlite3-wasm');
+  const db = new Database(file, { readOnly: true, fileMustExist: true });
+  db.exec('PRAGMA cache_size = -262144'); // 256 MiB of page cache: fast, and still bounded
+  return { all: (sql: string) => db.all(sql) as Row[], close: () => db.close() };
+}
+
+function translate(file: string, e: unknown): Error {
+  const msg = (e as Error)?.message ?? String(e);
+  if (/not a database|file is encrypted/i.test(msg)) return new NotSqliteError(file, 'not a SQLite database (file is encrypted or not a database)');
+  if (/malformed|corrupt/i.test(msg)) return new IntegrityError(file, `database disk image is malformed (${msg})`);
+  return new IntegrityError(file, `cannot be read by SQLite: ${msg}`);
+}
+
+/** Runs the checks in this thread (blocking it for the duration). */
+export async function inspectInProcess(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
+  const st = await fsp.stat(file);
+  const paged = opts.engine ? opts.engine === 'paged' : st.size > IN_MEMORY_LIMIT;
+  let conn: Conn;
+  try {
+    conn = paged ? openPaged(file) : await openInMemory(file);
+  } catch (e) {
+    throw translate(file, e);
+  }
+  try {
+    return inspectConn(conn, paged ? 'node-sqlite3-wasm' : 'sql.js', opts);
+  } catch (e) {
+    throw translate(file, e);
+  } finally {
+    conn.close();
+  }
+}
+
+function workerScript(): string | null {
+  const p = join(__dirname, 'worker.js');
+  return existsSync(p) ? p : null;
+}
+
+/**
+ * integrity_check, row counts and pragmas of a private database file. Runs in a worker thread
+ * when the bundle has one, so that the caller's event loop stays free and an abort can stop
+ * a long check at once (by terminating the worker).
+ */
+export async function inspectDatabase(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
+  if (opts.signal?.aborted) throw new CancelledError(file);
+  const script = workerScript();
+  if (!script) return inspectInProcess(file, opts);
+  const { signal, ...rest } = opts;
+  return new Promise<InspectResult>((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { file, opts: rest } });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const onAbort = () => finish(() => { void worker.terminate(); reject(new CancelledError(file)); });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.once('message', (m: { ok: true; result: InspectResult } | { ok: false; error: { name: string; message: string; file?: string } }) => {
+      finish(() => {
+        void worker.terminate();
+        if (m.ok) resolve(m.result);
+        else {
+          const E = m.error.name === 'NotSqliteError' ? NotSqliteError : IntegrityError;
+          reject(new E(m.error.file ?? file, m.error.message));
+        }
+      });
+    });
+    worker.once('error', (e) => finish(() => reject(translate(file, e))));
+    worker.once('exit', (code) => finish(() => reject(new IntegrityError(file, `checker stopped unexpectedly (exit ${code})`))));
+  });
+}

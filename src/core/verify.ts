@@ -1,0 +1,71 @@
+// Verify: is this file a healthy SQLite database, and is it the file its manifest describes?
+import { resolve } from 'node:path';
+import { CancelledError, LifeboatError, NotSqliteError, throwIfAborted } from './errors';
+import { HEADER_SIZE, parseDbHeader } from './format';
+import { assertReadableRegularFile, readHead } from './fsutil';
+import { readManifest, sha256File, updateManifest } from './manifest';
+import { inspectDatabase, InspectResult } from './sqlite';
+
+export interface VerifyOptions {
+  signal?: AbortSignal;
+  requireTables?: string[];
+  /** record the outcome in the manifest (default true) */
+  record?: boolean;
+}
+
+export interface VerifyResult {
+  file: string;
+  ok: boolean;
+  reason: string | null;
+  integrity: string | null;
+  sha256: string | null;
+  checksumMatch: boolean | null;
+  tables: Record<string, number>;
+  skippedTables: { name: string; reason: string }[];
+  missingTables: string[];
+  engine: string | null;
+  info: InspectResult | null;
+}
+
+/** Never throws for a bad file (the result says why); throws only on cancellation. */
+export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const file = resolve(fileArg);
+  const result: VerifyResult = {
+    file, ok: false, reason: null, integrity: null, sha256: null, checksumMatch: null,
+    tables: {}, skippedTables: [], missingTables: [], engine: null, info: null,
+  };
+  try {
+    await assertReadableRegularFile(file);
+    const head = parseDbHeader(await readHead(file, HEADER_SIZE));
+    if (typeof head === 'string') throw new NotSqliteError(file, head);
+    result.sha256 = await sha256File(file, opts.signal);
+    const manifest = await readManifest(file);
+    if (manifest) {
+      result.checksumMatch = manifest.sha256 === result.sha256;
+      if (!result.checksumMatch) {
+        result.reason = `SHA-256 does not match the manifest (file ${result.sha256.slice(0, 12)}…, manifest ${manifest.sha256.slice(0, 12)}…): the file changed after the backup`;
+      }
+    }
+    throwIfAborted(opts.signal, file);
+    const info = await inspectDatabase(file, { signal: opts.signal, requireTables: opts.requireTables });
+    result.info = info;
+    result.integrity = info.integrity;
+    result.engine = info.engine;
+    result.tables = info.tables;
+    result.skippedTables = info.skippedTables;
+    result.missingTables = info.missingTables;
+    if (!info.ok) result.reason ??= `integrity_check failed: ${info.integrity}`;
+    else if (info.missingTables.length) result.reason ??= `required table(s) missing: ${info.missingTables.join(', ')}`;
+    result.ok = result.reason === null;
+  } catch (e) {
+    if (e instanceof CancelledError || (e as Error).name === 'AbortError') throw new CancelledError(file);
+    result.reason = e instanceof LifeboatError ? e.message : (e as Error).message;
+    result.ok = false;
+  }
+  if (opts.record !== false) {
+    await updateManifest(file, (m) => {
+      m.lastVerified = { at: new Date().toISOString(), ok: result.ok, ...(result.reason ? { reason: result.reason } : {}) };
+    }).catch(() => undefined);
+  }
+  return result;
+}

@@ -1,11 +1,92 @@
-// VS Code entry point. The engine lives in src/core; this layer only wires it to the editor.
+// VS Code entry point: wires the engine (src/core) to the editor. No engine logic here.
 import * as vscode from 'vscode';
+import { backupAllCommand, backupDatabaseCommand } from './commands/backup';
+import { Ctx } from './commands/context';
+import {
+  addDatabaseCommand, copyPathCommand, deleteBackupCommand, openBackupFolderCommand, pruneCommand, removeDatabaseCommand,
+  revealCommand, setPinnedCommand,
+} from './commands/manage';
+import { COMPARE_SCHEME, CompareDocuments, restoreDatabaseCommand, restoreLatestCommand } from './commands/restore';
+import { verifyAllCommand, verifyBackupCommand } from './commands/verify';
+import { BackupService } from './services/backupService';
+import { DatabaseRegistry } from './services/registry';
+import { checkBackupFolderIgnored } from './status/gitignoreCheck';
+import { RpoStatus } from './status/rpoStatus';
+import { Scheduler } from './status/scheduler';
+import { readSettings } from './settings';
+import { DatabasesTreeProvider } from './views/databasesTree';
 
-export function activate(context: vscode.ExtensionContext): void {
+export interface LifeboatApi {
+  ctx: Ctx;
+  scheduler: Scheduler;
+  status: RpoStatus;
+  ready: Promise<void>;
+}
+
+export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const log = vscode.window.createOutputChannel('Lifeboat', { log: true });
-  context.subscriptions.push(log);
+  const registry = new DatabaseRegistry(context.workspaceState, log);
+  const service = new BackupService(context.workspaceState, log);
+  const tree = new DatabasesTreeProvider(registry, service);
+  const docs = new CompareDocuments();
+  const status = new RpoStatus(registry, service);
+  const scheduler = new Scheduler(registry, service, log);
+  const ctx: Ctx = { registry, service, tree, log, extension: context };
+  const view = vscode.window.createTreeView('lifeboat.databases', { treeDataProvider: tree, showCollapseAll: true });
+  context.subscriptions.push(log, registry, service, tree, status, scheduler, view,
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs));
+
+  const commands: Record<string, (...args: unknown[]) => unknown> = {
+    'lifeboat.backupDatabase': (a) => backupDatabaseCommand(ctx, a),
+    'lifeboat.backupAll': () => backupAllCommand(ctx),
+    'lifeboat.restoreDatabase': (a) => restoreDatabaseCommand(ctx, docs, a),
+    'lifeboat.restoreLatest': (a) => restoreLatestCommand(ctx, docs, a),
+    'lifeboat.verifyBackup': (a) => verifyBackupCommand(ctx, a),
+    'lifeboat.verifyAll': () => verifyAllCommand(ctx),
+    'lifeboat.pruneBackups': (a) => pruneCommand(ctx, a),
+    'lifeboat.openBackupFolder': (a) => openBackupFolderCommand(ctx, a),
+    'lifeboat.showLog': () => log.show(),
+    'lifeboat.addDatabase': (a) => addDatabaseCommand(ctx, a),
+    'lifeboat.removeDatabase': (a) => removeDatabaseCommand(ctx, a),
+    'lifeboat.refresh': () => { service.invalidate(); return registry.refresh(); },
+    'lifeboat.reveal': (a) => revealCommand(ctx, a),
+    'lifeboat.copyPath': (a) => copyPathCommand(ctx, a),
+    'lifeboat.pin': (a) => setPinnedCommand(ctx, a, true),
+    'lifeboat.unpin': (a) => setPinnedCommand(ctx, a, false),
+    'lifeboat.deleteBackup': (a) => deleteBackupCommand(ctx, a),
+  };
+  for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('lifeboat')) return;
+      if (e.affectsConfiguration('lifeboat.include') || e.affectsConfiguration('lifeboat.exclude') || e.affectsConfiguration('lifeboat.databases') || e.affectsConfiguration('lifeboat.backupDirectory')) {
+        registry.startWatching();
+        service.invalidate();
+        void registry.refresh();
+      }
+      if (e.affectsConfiguration('lifeboat.schedule')) scheduler.configure();
+      if (e.affectsConfiguration('lifeboat.backupDirectory')) void checkBackupFolderIgnored(context.globalState, log);
+      tree.refresh();
+      void status.update();
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => { registry.startWatching(); void registry.refresh(); }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
+  );
+
+  registry.startWatching();
+  scheduler.configure();
+  const ready = registry.refresh().then(async () => {
+    await status.update();
+    const s = readSettings();
+    if (s.backupOnStartup) await scheduler.runDue(0);
+    else if (s.scheduleEnabled) await scheduler.runDue(s.scheduleIntervalMinutes * 60_000);
+    await checkBackupFolderIgnored(context.globalState, log);
+  }).catch((e) => log.error('Lifeboat start-up failed', e as Error));
+  log.info('Lifeboat activated');
+  return { ctx, scheduler, status, ready };
 }
 
 export function deactivate(): void {
-  // nothing to release: every Disposable is in context.subscriptions
+  // every Disposable is in context.subscriptions
 }

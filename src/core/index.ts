@@ -21,3 +21,6 @@ export { hasSqliteMagic, parseDbHeader } from './format';
 export { inspectDatabase, IN_MEMORY_LIMIT } from './sqlite';
 export type { InspectResult } from './sqlite';
 export { fmtBytes } from './fsutil';
+export { inspectLive, deleteBackup } from './live';
+export { backupDirFor } from './paths';
+export { takeSnapshot } from './snapshot';

@@ -11,11 +11,16 @@ export function backupRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /** `<root>/<dbName>-<8 hex of the absolute path>`: stable per database, distinct for same-named files. */
 export function defaultBackupDir(dbPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  return backupDirFor(dbPath, backupRoot(env));
+}
+
+/** The per-database folder under a chosen root (the extension's `lifeboat.backupDirectory`). */
+export function backupDirFor(dbPath: string, root: string): string {
   const abs = resolve(dbPath);
   const tag = createHash('sha256').update(abs).digest('hex').slice(0, 8);
   const { dbName } = backupBaseName(abs);
   const safe = dbName.replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 64) || 'db';
-  return join(backupRoot(env), `${safe}-${tag}`);
+  return join(resolve(root), `${safe}-${tag}`);
 }
 
 export const preRestoreDir = (outputDir: string): string => join(outputDir, 'pre-restore');

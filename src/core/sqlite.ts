@@ -121,7 +121,8 @@ function translate(file: string, e: unknown): Error {
 /** Runs the checks in this thread (blocking it for the duration). */
 export async function inspectInProcess(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
   const st = await fsp.stat(file);
-  const paged = opts.engine ? opts.engine === 'paged' : st.size > IN_MEMORY_LIMIT;
+  const forced = opts.engine ?? (process.env.LIFEBOAT_ENGINE as InspectOptions['engine'] | undefined);
+  const paged = forced === 'paged' || (forced !== 'memory' && st.size > IN_MEMORY_LIMIT);
   let conn: Conn;
   try {
     conn = paged ? openPaged(file) : await openInMemory(file);

@@ -1,0 +1,94 @@
+// Housekeeping: prune, pin, delete, reveal, copy path, open the backup folder, the log,
+// and adding or removing databases.
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { deleteBackup, updateManifest } from '../core';
+import { M } from '../messages';
+import { BackupNode, DatabaseNode } from '../views/databasesTree';
+import { Ctx, requireTrust, resolveDatabase } from './context';
+
+export async function pruneCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+  const targets = arg ? [await resolveDatabase(ctx, arg)] : (await ctx.registry.refresh(), ctx.registry.list().map((d) => d.path));
+  let deleted = 0;
+  let kept = 0;
+  for (const db of targets) {
+    if (!db) continue;
+    try {
+      const r = await ctx.service.prune(db);
+      deleted += r.deleted.length;
+      kept += r.kept.length;
+    } catch (e) {
+      await ctx.service.reportError(`Pruning backups of ${path.basename(db)}`, e);
+    }
+  }
+  void vscode.window.showInformationMessage(M.pruneDone(deleted, kept));
+}
+
+export async function openBackupFolderCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+  const db = await resolveDatabase(ctx, arg);
+  if (!db) return;
+  const dir = ctx.service.backupDir(db);
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+  await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+}
+
+function targetFile(arg: unknown): string | undefined {
+  if (arg instanceof BackupNode) return arg.entry.file;
+  if (arg instanceof DatabaseNode) return arg.db.path;
+  if (arg instanceof vscode.Uri) return arg.fsPath;
+  return undefined;
+}
+
+export async function revealCommand(_ctx: Ctx, arg?: unknown): Promise<void> {
+  const f = targetFile(arg);
+  if (f) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(f));
+}
+
+export async function copyPathCommand(_ctx: Ctx, arg?: unknown): Promise<void> {
+  const f = targetFile(arg);
+  if (f) await vscode.env.clipboard.writeText(f);
+}
+
+export async function setPinnedCommand(ctx: Ctx, arg: unknown, pinned: boolean): Promise<void> {
+  if (!(arg instanceof BackupNode)) return;
+  const m = await updateManifest(arg.entry.file, (x) => { x.pinned = pinned; });
+  if (!m) void vscode.window.showWarningMessage(`${path.basename(arg.entry.file)} has no manifest, so it cannot be pinned.`);
+  ctx.log.info(`${pinned ? 'Pinned' : 'Unpinned'} ${arg.entry.file}`);
+  ctx.service.invalidate(arg.db.path);
+}
+
+export async function deleteBackupCommand(ctx: Ctx, arg?: unknown): Promise<boolean> {
+  if (!requireTrust() || !(arg instanceof BackupNode)) return false;
+  const name = path.basename(arg.entry.file);
+  const c = await vscode.window.showWarningMessage(M.deleteConfirm(name), { modal: true }, M.deleteButton);
+  if (c !== M.deleteButton) return false;
+  await deleteBackup(arg.entry.file);
+  ctx.log.info(`Deleted ${arg.entry.file}`);
+  ctx.service.invalidate(arg.db.path);
+  return true;
+}
+
+export async function addDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
+  let file = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : undefined;
+  if (!file) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Add Database',
+      filters: { [M.addFilter]: ['db', 'sqlite', 'sqlite3', 'db3'], 'All files': ['*'] },
+    });
+    file = picked?.[0]?.fsPath;
+  }
+  if (!file) return undefined;
+  if (!(await ctx.registry.add(file))) {
+    void vscode.window.showErrorMessage(M.notSqlite(file));
+    return undefined;
+  }
+  void vscode.window.showInformationMessage(M.added(path.basename(file)));
+  return file;
+}
+
+export async function removeDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+  const db = await resolveDatabase(ctx, arg);
+  if (db) await ctx.registry.remove(db);
+}

@@ -1,0 +1,126 @@
+// Restore Database from Backup…, Restore Latest Backup, and the Undo that follows a restore.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { BackupEntry, describeError, fmtBytes, inspectLive, RestorePreflight } from '../core';
+import { ago, M } from '../messages';
+import { BackupNode } from '../views/databasesTree';
+import { Ctx, pickBackup, requireTrust, resolveDatabase } from './context';
+
+export const COMPARE_SCHEME = 'lifeboat-compare';
+
+/** Read-only documents that compare live and backup row counts. */
+export class CompareDocuments implements vscode.TextDocumentContentProvider {
+  private readonly docs = new Map<string, string>();
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+
+  set(uri: vscode.Uri, text: string): void {
+    this.docs.set(uri.toString(), text);
+    this.emitter.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString()) ?? '';
+  }
+}
+
+function tableSummary(tables: Record<string, number>, max = 12): string {
+  const rows = Object.entries(tables);
+  if (!rows.length) return 'no tables';
+  const shown = rows.slice(0, max).map(([t, n]) => `${t} ${n}`).join(', ');
+  return rows.length > max ? `${shown}, … (${rows.length} tables)` : shown;
+}
+
+async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backup: RestorePreflight['backup']): Promise<void> {
+  let live: Record<string, number> = {};
+  let liveNote = '';
+  try {
+    live = (await inspectLive(dbPath)).tables;
+  } catch (e) {
+    liveNote = `The live database could not be read: ${describeError(e)}`;
+  }
+  const names = [...new Set([...Object.keys(live), ...Object.keys(backup.tables)])].sort();
+  const lines = [
+    `# ${path.basename(dbPath)}: live database vs backup`,
+    '',
+    `- Live: \`${dbPath}\``,
+    `- Backup: \`${backup.file}\``,
+    '',
+  ];
+  if (liveNote) lines.push(liveNote, '');
+  lines.push('| table | live rows | backup rows | difference |', '|---|---:|---:|---:|');
+  for (const t of names) {
+    const a = live[t];
+    const b = backup.tables[t];
+    const diff = a === undefined || b === undefined ? '—' : b - a === 0 ? '=' : `${b - a > 0 ? '+' : ''}${b - a}`;
+    lines.push(`| ${t} | ${a ?? 'missing'} | ${b ?? 'missing'} | ${diff} |`);
+  }
+  const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${path.basename(dbPath)} live vs backup.md` });
+  docs.set(uri, lines.join('\n') + '\n');
+  const doc = await vscode.workspace.openTextDocument(uri);
+  await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+  ctx.log.info(`Compared ${dbPath} with ${backup.file}`);
+}
+
+/** The modal confirmation; "Compare" shows the row counts and asks again. */
+function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined) {
+  return async (p: RestorePreflight): Promise<boolean> => {
+    const when = entry ? `${ago(entry.createdAt)} (${new Date(entry.createdAt).toLocaleString()})` : '';
+    const detail = [
+      `Target: ${p.dbPath}${p.liveExists ? '' : ' (does not exist now: it will be created)'}`,
+      `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(entry?.sizeBytes ?? 0)}, integrity ok`,
+      `Rows: ${tableSummary(p.backup.tables)}`,
+      `Safety copy: the current database is copied first to ${p.safetyDir}`,
+      ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Stop the application that uses it before restoring.`] : []),
+    ].join('\n');
+    for (let compared = false; ;) {
+      const buttons = compared ? [M.restoreButton] : [M.restoreButton, M.compareButton];
+      const choice = await vscode.window.showWarningMessage(M.restoreTitle(path.basename(p.dbPath)), { modal: true, detail }, ...buttons);
+      if (choice === M.compareButton) {
+        await showComparison(ctx, docs, p.dbPath, p.backup);
+        compared = true;
+        continue;
+      }
+      return choice === M.restoreButton;
+    }
+  };
+}
+
+export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry): Promise<boolean> {
+  try {
+    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry));
+    const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
+    void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath)), ...buttons).then(async (c) => {
+      if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
+      if (c === M.revealSafetyCopy) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.safetyCopy ?? r.safetyDir));
+    });
+    return true;
+  } catch (e) {
+    if ((e as Error).name === 'NotConfirmedError') return false;
+    await ctx.service.reportError(`Restore of ${path.basename(dbPath)}`, e);
+    return false;
+  }
+}
+
+export async function restoreDatabaseCommand(ctx: Ctx, docs: CompareDocuments, arg?: unknown): Promise<boolean> {
+  if (!requireTrust()) return false;
+  if (arg instanceof BackupNode) return restoreFromBackup(ctx, docs, arg.db.path, arg.entry.file, arg.entry);
+  const db = await resolveDatabase(ctx, arg);
+  if (!db) return false;
+  const entry = await pickBackup(ctx, db);
+  if (!entry) return false;
+  return restoreFromBackup(ctx, docs, db, entry.file, entry);
+}
+
+export async function restoreLatestCommand(ctx: Ctx, docs: CompareDocuments, arg?: unknown): Promise<boolean> {
+  if (!requireTrust()) return false;
+  const db = await resolveDatabase(ctx, arg);
+  if (!db) return false;
+  const backups = await ctx.service.list(db);
+  const entry = backups.find((b) => b.verified) ?? backups[0];
+  if (!entry) {
+    void vscode.window.showInformationMessage(M.noBackups(path.basename(db)));
+    return false;
+  }
+  return restoreFromBackup(ctx, docs, db, entry.file, entry);
+}

@@ -1,0 +1,57 @@
+// Every user-facing sentence of the extension, in one place.
+import { fmtBytes } from './core';
+
+export const M = {
+  backupDone: (db: string, file: string) => `Backed up ${db} → ${file}`,
+  backupAllDone: (ok: number, failed: number) => failed ? `Backed up ${ok} database(s); ${failed} failed (see the log).` : `Backed up ${ok} database(s).`,
+  noDatabases: 'No SQLite databases found in this workspace. Use "Lifeboat: Add Database…" to add one.',
+  noBackups: (db: string) => `${db} has no backups yet.`,
+  pickDatabase: 'Select a database',
+  pickBackup: (db: string) => `Select a backup of ${db} to restore (newest first)`,
+  pickBackupToVerify: 'Select a backup to verify',
+  restoreTitle: (db: string) => `Restore ${db} from a backup?`,
+  restoreButton: 'Restore',
+  compareButton: 'Compare',
+  restoreDone: (db: string) => `Restored ${db}. The previous version is kept as a safety copy.`,
+  undoRestore: 'Undo Restore',
+  revealSafetyCopy: 'Reveal Safety Copy',
+  untrusted: 'Restoring and deleting backups is disabled in an untrusted workspace. Trust the workspace to enable them.',
+  verifyOk: (file: string) => `${file}: integrity ok, checksum matches.`,
+  verifyFailed: (file: string, why: string) => `${file} failed verification: ${why}`,
+  verifyAllDone: (ok: number, bad: number) => bad ? `${bad} of ${ok + bad} backup(s) failed verification (see the log).` : `All ${ok} backup(s) verified.`,
+  pruneDone: (deleted: number, kept: number) => `Pruned ${deleted} backup(s); ${kept} kept.`,
+  deleteConfirm: (file: string) => `Delete the backup ${file}? This cannot be undone.`,
+  deleteButton: 'Delete',
+  showLog: 'Show Log',
+  failed: (what: string, line: string) => `Lifeboat: ${what} failed: ${line}`,
+  cancelled: (what: string) => `Lifeboat: ${what} cancelled.`,
+  notSqlite: (file: string) => `${file} is not a SQLite database.`,
+  gitignoreWarn: (dir: string) => `Your backup folder ${dir} is inside a git repository and not ignored: backups hold user data and could be committed.`,
+  gitignoreAdd: 'Add to .gitignore',
+  dontAskAgain: "Don't Ask Again",
+  added: (db: string) => `Added ${db} to Lifeboat.`,
+  addFilter: 'SQLite databases',
+  statusNone: 'no backups',
+  statusTooltip: (db: string, age: string, rpo: number) => `Stalest database: ${db}, newest backup ${age}. RPO: ${rpo} h. Click to open Lifeboat.`,
+  size: fmtBytes,
+};
+
+/** "just now", "5 min ago", "2 h ago", "3 days ago". */
+export function ago(iso: string | number | Date, now = Date.now()): string {
+  const t = typeof iso === 'number' ? iso : new Date(iso).getTime();
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} days ago`;
+}
+
+export function shortAge(ms: number): string {
+  const m = Math.round(ms / 60000);
+  if (m < 60) return `${m}m`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h}h`;
+  return `${Math.round(h / 24)}d`;
+}

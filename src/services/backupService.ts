@@ -1,0 +1,167 @@
+// The extension's single way into the engine: runs core operations under progress with
+// cancellation, logs them, remembers failures, and caches backup listings for the views.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  backupDatabase, BackupEntry, BackupResult, CancelledError, describeError, listBackups, pruneBackups, PruneResult,
+  restoreDatabase, RestorePreflight, RestoreResult, verifyBackup, VerifyResult,
+} from '../core';
+import { M } from '../messages';
+import { backupDirOf, readSettings, retentionPolicy } from '../settings';
+
+export type ProgressPlace = 'notification' | 'window';
+
+export interface FailureInfo { at: string; message: string }
+
+const FAIL_KEY = 'lifeboat.lastFailures';
+
+export class BackupService implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<string | undefined>();
+  /** fires with a database path whose backups changed (undefined: all) */
+  readonly onDidChange = this.emitter.event;
+  private readonly cache = new Map<string, Promise<BackupEntry[]>>();
+  private readonly running = new Set<string>();
+
+  constructor(private readonly state: vscode.Memento, readonly log: vscode.LogOutputChannel) {}
+
+  backupDir(dbPath: string): string {
+    return backupDirOf(dbPath, readSettings(vscode.Uri.file(dbPath)));
+  }
+
+  list(dbPath: string): Promise<BackupEntry[]> {
+    let p = this.cache.get(dbPath);
+    if (!p) {
+      p = listBackups(dbPath, this.backupDir(dbPath)).catch((e) => {
+        this.log.warn(`Listing backups of ${dbPath} failed: ${describeError(e)}`);
+        return [];
+      });
+      this.cache.set(dbPath, p);
+    }
+    return p;
+  }
+
+  invalidate(dbPath?: string): void {
+    if (dbPath) this.cache.delete(dbPath);
+    else this.cache.clear();
+    this.emitter.fire(dbPath);
+  }
+
+  lastFailure(dbPath: string): FailureInfo | undefined {
+    return this.state.get<Record<string, FailureInfo>>(FAIL_KEY, {})[dbPath];
+  }
+
+  isRunning(dbPath: string): boolean {
+    return this.running.has(dbPath);
+  }
+
+  private async setFailure(dbPath: string, f: FailureInfo | undefined): Promise<void> {
+    const all = { ...this.state.get<Record<string, FailureInfo>>(FAIL_KEY, {}) };
+    if (f) all[dbPath] = f;
+    else delete all[dbPath];
+    await this.state.update(FAIL_KEY, all);
+  }
+
+  /** Runs `work` under a progress indicator whose cancel button aborts the engine. */
+  withProgress<T>(title: string, place: ProgressPlace, work: (signal: AbortSignal, report: (msg: string) => void) => Promise<T>): Thenable<T> {
+    return vscode.window.withProgress(
+      {
+        location: place === 'notification' ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+        title,
+        cancellable: place === 'notification',
+      },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        try {
+          return await work(ac.signal, (message) => progress.report({ message }));
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  }
+
+  async backup(dbPath: string, place: ProgressPlace = 'notification'): Promise<BackupResult> {
+    const s = readSettings(vscode.Uri.file(dbPath));
+    const name = path.basename(dbPath);
+    this.running.add(dbPath);
+    this.emitter.fire(dbPath);
+    try {
+      const r = await this.withProgress(`Backing up ${name}`, place, (signal, report) =>
+        backupDatabase({
+          dbPath,
+          outputDir: this.backupDir(dbPath),
+          policy: retentionPolicy(s),
+          signal,
+          onProgress: (p) => report(p.message),
+        }));
+      this.log.info(`Backup of ${dbPath} → ${r.file} (${r.sizeBytes} bytes, ${r.durationMs} ms, ${r.attempts} attempt(s), sha256 ${r.sha256})`);
+      if (r.pruned.length) this.log.info(`Retention deleted ${r.pruned.length} backup(s): ${r.pruned.join(', ')}`);
+      await this.setFailure(dbPath, undefined);
+      return r;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) {
+        this.log.error(`Backup of ${dbPath} failed: ${describeError(e)}`, e as Error);
+        await this.setFailure(dbPath, { at: new Date().toISOString(), message: describeError(e) });
+      }
+      throw e;
+    } finally {
+      this.running.delete(dbPath);
+      this.invalidate(dbPath);
+    }
+  }
+
+  async verify(file: string, place: ProgressPlace = 'notification'): Promise<VerifyResult> {
+    const r = await this.withProgress(`Verifying ${path.basename(file)}`, place, (signal) => verifyBackup(file, { signal }));
+    if (r.ok) this.log.info(`Verified ${file}: integrity ok, sha256 ${r.sha256}`);
+    else this.log.warn(`Verification of ${file} failed: ${r.reason}`);
+    this.invalidate();
+    return r;
+  }
+
+  async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>): Promise<RestoreResult> {
+    const s = readSettings(vscode.Uri.file(dbPath));
+    try {
+      const r = await this.withProgress(`Restoring ${path.basename(dbPath)}`, 'notification', (signal, report) =>
+        restoreDatabase({
+          backupFile,
+          dbPath,
+          outputDir: this.backupDir(dbPath),
+          requireTables: s.requiredTables,
+          signal,
+          confirm,
+          onProgress: (p) => report(p.message),
+        }));
+      this.log.info(`Restored ${dbPath} from ${backupFile}; safety set ${r.safetyDir}; moved aside: ${r.movedCompanions.join(', ') || 'none'}`);
+      for (const w of r.warnings) this.log.warn(w);
+      return r;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) this.log.error(`Restore of ${dbPath} from ${backupFile} failed: ${describeError(e)}`, e as Error);
+      throw e;
+    } finally {
+      this.invalidate(dbPath);
+    }
+  }
+
+  async prune(dbPath: string): Promise<PruneResult> {
+    const s = readSettings(vscode.Uri.file(dbPath));
+    const r = await pruneBackups({ dbPath, outputDir: this.backupDir(dbPath), policy: retentionPolicy(s) });
+    for (const d of r.plan.delete) this.log.info(`Pruned ${d.file} (${d.reasons.join(', ')})`);
+    this.invalidate(dbPath);
+    return r;
+  }
+
+  /** Shows one clear line with "Show Log"; the detail is already in the log. */
+  async reportError(what: string, e: unknown): Promise<void> {
+    if (e instanceof CancelledError) {
+      void vscode.window.showInformationMessage(M.cancelled(what));
+      return;
+    }
+    const choice = await vscode.window.showErrorMessage(M.failed(what, describeError(e)), M.showLog);
+    if (choice === M.showLog) this.log.show();
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,142 @@
+// Which databases Lifeboat knows: files in the workspace that match `lifeboat.include` minus
+// `lifeboat.exclude` and really are SQLite (16-byte header), plus paths from the
+// `lifeboat.databases` setting and those added with "Add Database…".
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { hasSqliteMagic, parseBackupName } from '../core';
+import { backupRootOf, expandPath, readSettings } from '../settings';
+
+const ADDED_KEY = 'lifeboat.addedDatabases';
+const NOT_DATABASES = /(-wal|-shm|-journal|\.partial|\.restore-tmp|\.lifeboat-old|\.json|\.original)$/i;
+
+export interface DatabaseInfo {
+  path: string;
+  name: string;
+  source: 'workspace' | 'setting' | 'added';
+  folder?: vscode.WorkspaceFolder;
+}
+
+export async function isSqliteFile(file: string): Promise<boolean> {
+  try {
+    const fh = await fsp.open(file, 'r');
+    try {
+      const buf = Buffer.alloc(16);
+      const { bytesRead } = await fh.read(buf, 0, 16, 0);
+      return bytesRead === 16 && hasSqliteMagic(buf);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+export class DatabaseRegistry implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private databases: DatabaseInfo[] = [];
+  private watchers: vscode.Disposable[] = [];
+  private scanning: Promise<void> | undefined;
+  private rescanTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel) {}
+
+  list(): DatabaseInfo[] {
+    return this.databases;
+  }
+
+  find(file: string): DatabaseInfo | undefined {
+    const p = path.resolve(file);
+    return this.databases.find((d) => d.path === p);
+  }
+
+  /** Rescans now; concurrent callers share one scan. */
+  refresh(): Promise<void> {
+    this.scanning ??= this.scan().finally(() => { this.scanning = undefined; });
+    return this.scanning;
+  }
+
+  /** Debounced rescan for watcher events. */
+  scheduleRefresh(): void {
+    clearTimeout(this.rescanTimer);
+    this.rescanTimer = setTimeout(() => void this.refresh(), 300);
+  }
+
+  startWatching(): void {
+    this.disposeWatchers();
+    const s = readSettings();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, s.include));
+      w.onDidCreate(() => this.scheduleRefresh());
+      w.onDidDelete(() => this.scheduleRefresh());
+      w.onDidChange(() => this.scheduleRefresh());
+      this.watchers.push(w);
+    }
+  }
+
+  async add(file: string): Promise<boolean> {
+    const p = path.resolve(file);
+    if (!(await isSqliteFile(p))) return false;
+    const added = new Set(this.state.get<string[]>(ADDED_KEY, []));
+    added.add(p);
+    await this.state.update(ADDED_KEY, [...added]);
+    await this.refresh();
+    return true;
+  }
+
+  async remove(file: string): Promise<void> {
+    const p = path.resolve(file);
+    await this.state.update(ADDED_KEY, this.state.get<string[]>(ADDED_KEY, []).filter((x) => x !== p));
+    const hidden = new Set(this.state.get<string[]>(`${ADDED_KEY}.hidden`, []));
+    hidden.add(p);
+    await this.state.update(`${ADDED_KEY}.hidden`, [...hidden]);
+    await this.refresh();
+  }
+
+  private async scan(): Promise<void> {
+    const s = readSettings();
+    const found = new Map<string, DatabaseInfo>();
+    const hidden = new Set(this.state.get<string[]>(`${ADDED_KEY}.hidden`, []));
+    const consider = async (file: string, source: DatabaseInfo['source'], folder?: vscode.WorkspaceFolder) => {
+      const p = path.resolve(file);
+      const base = path.basename(p);
+      if (found.has(p) || NOT_DATABASES.test(base) || parseBackupName(base)) return;
+      if (source === 'workspace' && hidden.has(p)) return;
+      if (!(await isSqliteFile(p))) return;
+      found.set(p, { path: p, name: base, source, folder: folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) });
+    };
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const excludes = [...s.exclude];
+      const root = backupRootOf(s, folder);
+      if (root) {
+        const rel = path.relative(folder.uri.fsPath, root);
+        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) excludes.push(`${rel.split(path.sep).join('/')}/**`);
+      }
+      excludes.push('**/pre-restore/**');
+      const exclude = excludes.length ? `{${excludes.join(',')}}` : undefined;
+      try {
+        const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, s.include), exclude, 5000);
+        for (const u of uris) await consider(u.fsPath, 'workspace', folder);
+      } catch (e) {
+        this.log.warn(`Scanning ${folder.uri.fsPath} failed: ${(e as Error).message}`);
+      }
+    }
+    for (const p of s.databases) await consider(expandPath(p), 'setting');
+    for (const p of this.state.get<string[]>(ADDED_KEY, [])) await consider(p, 'added');
+    this.databases = [...found.values()].sort((a, b) => a.name.localeCompare(b.name) || a.path.localeCompare(b.path));
+    this.log.debug(`Found ${this.databases.length} database(s)`);
+    this.emitter.fire();
+  }
+
+  private disposeWatchers(): void {
+    for (const w of this.watchers) w.dispose();
+    this.watchers = [];
+  }
+
+  dispose(): void {
+    clearTimeout(this.rescanTimer);
+    this.disposeWatchers();
+    this.emitter.dispose();
+  }
+}

@@ -19,6 +19,7 @@ Commands:
   list      list the backups of a database, newest first
   prune     delete old backups according to a retention policy
   pin       protect a backup from pruning (unpin to undo)
+  drill     disaster-recovery drills: list, start, run (a timed restore rehearsal)
 
 Run "lifeboat <command> --help" for the options of a command.
 Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
@@ -65,6 +66,17 @@ ${POLICY}
   pin: `Usage: lifeboat pin --backup-file F [--json]
 
 Marks F as pinned in its manifest: prune never deletes it.`,
+  drill: `Usage: lifeboat drill list [--drills-dir D] [--json]
+       lifeboat drill start --scenario ID [--drills-dir D] [--operator NAME] [--db-path P] [--json]
+       lifeboat drill run --db-path P [--backup-file F] --drill FILE.md [--output-dir D] [--rto-minutes N] [--rpo-hours N] [--operator NAME] [--json]
+
+list   the drill scenarios (shipped ones and any *.md in the drills folder)
+start  copy a scenario to D/YYYY-MM-DD-<id>.md with date and operator filled in (D: .lifeboat/drills)
+run    restore the backup (default: the newest verified) into a scratch copy, never the live
+       database; time it, run integrity_check, compare row counts with the live database, append
+       the evidence row to FILE.md and tick the checklist items it performed. Pass needs
+       integrity ok, duration within the RTO (default 30 min) and backup age within the RPO
+       (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.`,
   unpin: `Usage: lifeboat unpin --backup-file F [--json]
 
 Removes the pin from F.`,

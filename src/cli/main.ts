@@ -1,5 +1,7 @@
 // `lifeboat`: the command-line face of the engine, for cron, Task Scheduler and CI.
 // Thin glue: parse arguments, call src/core, print one result; errors become one line.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
@@ -7,6 +9,9 @@ import {
   resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, TOOL_VERSION, UsageError, verifyBackup,
   updateManifest,
 } from '../core';
+import {
+  defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
+} from '../core/drills';
 import { HELP, usageLine } from './help';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -23,6 +28,10 @@ const SPEC: Record<string, Options> = {
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
   pin: { ...COMMON, 'backup-file': { type: 'string' } },
+  drill: {
+    ...COMMON, ...DB, 'backup-file': { type: 'string' }, drill: { type: 'string' }, scenario: { type: 'string' },
+    'drills-dir': { type: 'string' }, operator: { type: 'string' }, 'rto-minutes': { type: 'string' }, 'rpo-hours': { type: 'string' },
+  },
   unpin: { ...COMMON, 'backup-file': { type: 'string' } },
 };
 
@@ -84,8 +93,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   const spec = SPEC[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
   let values: Record<string, unknown>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: spec, allowPositionals: false, strict: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: spec, allowPositionals: command === 'drill', strict: true }));
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -93,6 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(HELP[command]);
     return 0;
   }
+  if (command === 'drill') return drillCommand(positionals, values, io);
   const asJson = !!values.json;
   const dbPath = () => resolveDbPath(values['db-path'] as string | undefined, io.env);
   const outputDir = values['output-dir'] as string | undefined;
@@ -174,6 +185,62 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
   }
   return 2;
+}
+
+async function drillCommand(positionals: string[], values: Record<string, unknown>, io: Io): Promise<number> {
+  const [sub, ...extra] = positionals;
+  if (extra.length) throw new UsageError(`drill: unexpected argument "${extra[0]}"`);
+  const drillsDir = (values['drills-dir'] as string | undefined) ?? join('.lifeboat', 'drills');
+  const asJson = !!values.json;
+  switch (sub) {
+    case 'list': {
+      const scenarios = await listScenarios([shippedDrillsDir(), drillsDir]);
+      if (asJson) io.out(json(scenarios));
+      else for (const s of scenarios) io.out(`${s.id.padEnd(18)} ${s.title}`);
+      return 0;
+    }
+    case 'start': {
+      const id = required(values, 'scenario');
+      const scenarios = await listScenarios([shippedDrillsDir(), drillsDir]);
+      const scenario = scenarios.find((s) => s.id === id);
+      if (!scenario) throw new UsageError(`drill start: unknown scenario "${id}" (known: ${scenarios.map((s) => s.id).join(', ')})`);
+      const operator = (values.operator as string | undefined) ?? (await defaultOperator());
+      const db = values['db-path'] as string | undefined;
+      const file = await startDrill(scenario, drillsDir, { operator, database: db ? resolve(db) : undefined });
+      io.out(asJson ? json({ file, scenario: scenario.id, operator }) : file);
+      return 0;
+    }
+    case 'run': {
+      const drillFile = required(values, 'drill');
+      const text = await readFile(drillFile, 'utf8').catch((e) => { throw new LifeboatError(`cannot read the drill: ${(e as Error).message}`, drillFile); });
+      if (!findEvidenceTable(text)) throw new LifeboatError('has no evidence table to record the rehearsal in', drillFile);
+      const r = await runRehearsal({
+        dbPath: resolveDbPath(values['db-path'] as string | undefined, io.env),
+        backupFile: values['backup-file'] as string | undefined,
+        outputDir: values['output-dir'] as string | undefined,
+        operator: (values.operator as string | undefined) ?? (await defaultOperator()),
+        rtoMinutes: num('rto-minutes', values['rto-minutes']) ?? 30,
+        rpoHours: num('rpo-hours', values['rpo-hours']) ?? 24,
+      });
+      const rec = await recordInFile(drillFile, r);
+      if (asJson) io.out(json({ drill: resolve(drillFile), ...r, evidenceLine: rec.rowLine + 1, tickedLines: rec.ticked.map((l) => l + 1) }));
+      else {
+        io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
+        io.out(`evidence recorded in ${drillFile}:${rec.rowLine + 1}`);
+      }
+      if (!r.pass) io.err(`lifeboat: ${drillFile}: drill failed: ${r.reasons.join('; ')}`);
+      return r.pass ? 0 : 1;
+    }
+    default:
+      throw new UsageError(sub ? `drill: unknown subcommand "${sub}"` : 'drill: a subcommand is required (list, start, run)');
+  }
+}
+
+function num(name: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number (got "${String(v)}")`);
+  return n;
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

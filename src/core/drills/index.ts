@@ -1,0 +1,5 @@
+export * from './checklist';
+export * from './evidence';
+export * from './rehearsal';
+export * from './scenarios';
+export * from './drill';

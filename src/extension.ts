@@ -15,9 +15,14 @@ import { RpoStatus } from './status/rpoStatus';
 import { Scheduler } from './status/scheduler';
 import { readSettings } from './settings';
 import { DatabasesTreeProvider } from './views/databasesTree';
+import { DrillCodeLens, DrillStatusItem } from './drills/codeLens';
+import { onTreeCheckboxes, runRehearsalCommand, startDrillCommand, toggleCheckboxCommand } from './drills/drillCommands';
+import { DrillFiles } from './drills/drillFiles';
+import { DrillsTreeProvider } from './drills/drillsTree';
 
 export interface LifeboatApi {
   ctx: Ctx;
+  drills: { files: DrillFiles; tree: DrillsTreeProvider };
   scheduler: Scheduler;
   status: RpoStatus;
   ready: Promise<void>;
@@ -35,6 +40,13 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const view = vscode.window.createTreeView('lifeboat.databases', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(log, registry, service, tree, status, scheduler, view,
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs));
+
+  const drillFiles = new DrillFiles();
+  const drillTree = new DrillsTreeProvider(drillFiles, () => readSettings().drillIntervalDays);
+  const drillView = vscode.window.createTreeView('lifeboat.drills', { treeDataProvider: drillTree, manageCheckboxStateManually: true });
+  context.subscriptions.push(drillFiles, drillTree, drillView, new DrillStatusItem(drillFiles),
+    drillView.onDidChangeCheckboxState((e) => void onTreeCheckboxes(e)),
+    vscode.languages.registerCodeLensProvider({ language: 'markdown', scheme: 'file' }, new DrillCodeLens(drillFiles)));
 
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'lifeboat.backupDatabase': (a) => backupDatabaseCommand(ctx, a),
@@ -54,6 +66,10 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     'lifeboat.pin': (a) => setPinnedCommand(ctx, a, true),
     'lifeboat.unpin': (a) => setPinnedCommand(ctx, a, false),
     'lifeboat.deleteBackup': (a) => deleteBackupCommand(ctx, a),
+    'lifeboat.startDrill': () => startDrillCommand(ctx, drillFiles),
+    'lifeboat.runRehearsal': (a, o) => runRehearsalCommand(ctx, drillFiles, a, o as { dbPath?: string; backupFile?: string } | undefined),
+    'lifeboat.toggleCheckbox': () => toggleCheckboxCommand(),
+    'lifeboat.refreshDrills': () => drillFiles.refresh(),
   };
   for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
@@ -66,25 +82,41 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
         void registry.refresh();
       }
       if (e.affectsConfiguration('lifeboat.schedule')) scheduler.configure();
+      if (e.affectsConfiguration('lifeboat.drillsFolder')) { drillFiles.startWatching(); void drillFiles.refresh(); }
+      if (e.affectsConfiguration('lifeboat.drillIntervalDays')) drillTree.refresh();
       if (e.affectsConfiguration('lifeboat.backupDirectory')) void checkBackupFolderIgnored(context.globalState, log);
       tree.refresh();
       void status.update();
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => { registry.startWatching(); void registry.refresh(); }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      registry.startWatching();
+      void registry.refresh();
+      drillFiles.startWatching();
+      void drillFiles.refresh();
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
   );
 
   registry.startWatching();
+  drillFiles.startWatching();
   scheduler.configure();
+  const drillsReady = drillFiles.refresh().then(async () => {
+    const c = drillTree.cadence();
+    if (drillFiles.all().length && c.overdue) {
+      const when = c.lastPassed ? `The last passed drill was on ${c.lastPassed.toISOString().slice(0, 10)}` : 'No drill has passed yet';
+      const choice = await vscode.window.showWarningMessage(`A disaster-recovery drill is overdue. ${when}.`, 'Start Drill…');
+      if (choice) await vscode.commands.executeCommand('lifeboat.startDrill');
+    }
+  });
   const ready = registry.refresh().then(async () => {
     await status.update();
     const s = readSettings();
     if (s.backupOnStartup) await scheduler.runDue(0);
     else if (s.scheduleEnabled) await scheduler.runDue(s.scheduleIntervalMinutes * 60_000);
     await checkBackupFolderIgnored(context.globalState, log);
-  }).catch((e) => log.error('Lifeboat start-up failed', e as Error));
+  }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
   log.info('Lifeboat activated');
-  return { ctx, scheduler, status, ready };
+  return { ctx, drills: { files: drillFiles, tree: drillTree }, scheduler, status, ready };
 }
 
 export function deactivate(): void {

@@ -7,7 +7,7 @@ import { IntegrityError, LifeboatError, NotSqliteError, throwIfAborted } from '.
 import { parseDbHeader, HEADER_SIZE } from './format';
 import { assertFreeSpace, assertReadableRegularFile, fsyncDir, readHead, removeQuietly, statOrNull } from './fsutil';
 import { Manifest, MANIFEST_FORMAT, MANIFEST_VERSION, sha256File, TOOL_VERSION, writeManifest } from './manifest';
-import { formatBackupName } from './naming';
+import { backupBaseName, formatBackupName } from './naming';
 import { defaultBackupDir } from './paths';
 import { ensurePrivateDir, secureFile } from './perms';
 import { pruneBackups, PruneResult } from './prune';
@@ -114,9 +114,10 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
   await cleanStalePartials(outputDir);
 
   const now = opts.now?.() ?? new Date();
+  const { dbName } = backupBaseName(dbPath);
   const namer = (seq: number) => {
     const name = formatBackupName(dbPath, now, seq);
-    return opts.label ? name.replace('-backup-', `-${opts.label}-`) : name;
+    return opts.label ? `${dbName}-${opts.label}-${name.slice(dbName.length + '-backup-'.length)}` : name;
   };
   let { final, partial } = await reserveName(outputDir, namer);
   try {

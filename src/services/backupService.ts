@@ -21,6 +21,7 @@ export class BackupService implements vscode.Disposable {
   readonly onDidChange = this.emitter.event;
   private readonly cache = new Map<string, Promise<BackupEntry[]>>();
   private readonly running = new Set<string>();
+  private readonly watchers = new Map<string, vscode.Disposable>();
 
   constructor(private readonly state: vscode.Memento, readonly log: vscode.LogOutputChannel) {}
 
@@ -31,6 +32,7 @@ export class BackupService implements vscode.Disposable {
   list(dbPath: string): Promise<BackupEntry[]> {
     let p = this.cache.get(dbPath);
     if (!p) {
+      this.watch(dbPath);
       p = listBackups(dbPath, this.backupDir(dbPath)).catch((e) => {
         this.log.warn(`Listing backups of ${dbPath} failed: ${describeError(e)}`);
         return [];
@@ -38,6 +40,19 @@ export class BackupService implements vscode.Disposable {
       this.cache.set(dbPath, p);
     }
     return p;
+  }
+
+  /** Backups written by someone else (the CLI from cron, another window) show up too. */
+  private watch(dbPath: string): void {
+    const dir = this.backupDir(dbPath);
+    if (this.watchers.has(dir)) return;
+    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.json'));
+    let t: NodeJS.Timeout | undefined;
+    const changed = () => { clearTimeout(t); t = setTimeout(() => { if (!this.running.has(dbPath)) this.invalidate(dbPath); }, 500); };
+    w.onDidCreate(changed);
+    w.onDidDelete(changed);
+    w.onDidChange(changed);
+    this.watchers.set(dir, w);
   }
 
   invalidate(dbPath?: string): void {
@@ -162,6 +177,7 @@ export class BackupService implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const w of this.watchers.values()) w.dispose();
     this.emitter.dispose();
   }
 }

@@ -69,6 +69,7 @@ function required(v: Record<string, unknown>, name: string): string {
 }
 
 const json = (x: unknown) => JSON.stringify(x, null, 2);
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
 
 async function confirmRestore(p: RestorePreflight, io: Io): Promise<boolean> {
   const b = p.backup;
@@ -122,7 +123,7 @@ async function run(argv: string[], io: Io): Promise<number> {
       const { info: _i, ...rest2 } = r;
       if (asJson) io.out(json(rest2));
       else if (r.ok) io.out(`ok: ${r.file} (integrity ok${r.checksumMatch ? ', checksum matches the manifest' : ''})`);
-      if (!r.ok) io.err(`lifeboat: ${r.file}: ${r.reason}`);
+      if (!r.ok) io.err(`lifeboat: ${r.file}: ${oneLine(r.reason ?? 'verification failed')}`);
       return r.ok ? 0 : 1;
     }
     case 'restore': {
@@ -252,7 +253,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.err(`lifeboat: ${e.message} (${usageLine(argv[0])})`);
       return 2;
     }
-    io.err(`lifeboat: ${describeError(e).replace(/\s*\n\s*/g, ' ')}`);
+    io.err(`lifeboat: ${oneLine(describeError(e))}`);
     return 1;
   }
 }

@@ -1,0 +1,163 @@
+// Restore over live databases in awkward states, checked with the native sqlite3 CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { cli, nativeCounts, sha256File, sqlite3, tmpDir } from '../helpers';
+import {
+  COMPANIONS, copySet, dumpOf, headerOf, hotJournalCommittedOk, integrityOf, makeCorruptPage, makeHotJournalDb, makeRealDb,
+  makeRollbackDb, makeShmStale, makeWalCrashDb, nativeTry, WAL_COMMITTED_ITEMS,
+} from './support/fixtures';
+import { assertRefusal, backupJson, describeRun, filesUnder, liveState } from './support/oracle';
+
+/** A backup (made by the CLI) of a fresh database unrelated to the live one. */
+function makeBackup(): { file: string; dump: string } {
+  const dir = tmpDir('lifeboat-src-');
+  const src = makeRollbackDb(join(dir, 'source.db'));
+  const { file } = backupJson(src, join(dir, 'backups'));
+  return { file, dump: dumpOf(file) };
+}
+
+function liveFolder(): string {
+  const d = join(tmpDir('lifeboat-live-'), 'live');
+  mkdirSync(d);
+  return d;
+}
+
+function safeDump(db: string): string | null {
+  const r = nativeTry(db, '.dump');
+  return r.ok && integrityOf(db) === 'ok' ? r.out : null;
+}
+
+/**
+ * The safety set under <out>/pre-restore reproduces `expectedDump` when opened by the oracle: some
+ * SQLite file in it, either alone (a self-contained safety copy) or together with the -wal/-journal
+ * moved aside next to it (the raw live files), holds the live content as it was before the restore.
+ */
+function assertSafetySet(out: string, expectedDump: string, moved: string[]): void {
+  const pre = join(out, 'pre-restore');
+  const files = filesUnder(pre);
+  assert.ok(files.length > 0, `a safety set exists under ${pre}`);
+  for (const suffix of moved) assert.ok(files.some((f) => f.endsWith(suffix)), `the live ${suffix} was moved into the safety set: ${JSON.stringify(files)}`);
+  const mains = files.filter((f) => !/-(wal|shm|journal)$/.test(f) && headerOf(join(pre, f)).magic);
+  assert.ok(mains.length >= 1, `a safety copy of the live db: ${JSON.stringify(files)}`);
+  const tried: string[] = [];
+  for (const m of mains) {
+    const main = join(pre, m);
+    const alone = join(tmpDir('lifeboat-safety-'), 'safety.db');
+    copyFileSync(main, alone);
+    if (safeDump(alone) === expectedDump) return;
+    tried.push(`${m} alone`);
+    const paired = join(tmpDir('lifeboat-safety-'), 'safety.db');
+    copyFileSync(main, paired);
+    const with_: string[] = [];
+    for (const s of ['-wal', '-journal']) {
+      const sameFolder = files.filter((f) => dirname(join(pre, f)) === dirname(main) && f.endsWith(s));
+      const exact = sameFolder.find((f) => join(pre, f) === main + s);
+      const pick = exact ?? (sameFolder.length === 1 ? sameFolder[0] : undefined);
+      if (pick) { copyFileSync(join(pre, pick), paired + s); with_.push(pick); }
+    }
+    if (with_.length > 0) {
+      if (safeDump(paired) === expectedDump) return;
+      tried.push(`${m} + ${with_.join(' + ')}`);
+    }
+  }
+  assert.fail(`no file of the safety set holds the live content as native sqlite3 saw it before the restore; tried: ${tried.join('; ')}`);
+}
+
+test('restore over a WAL db with un-checkpointed commits and a stale -shm', async () => {
+  const backup = makeBackup();
+  const live = join(liveFolder(), 'app.db');
+  await makeWalCrashDb(live);
+  await makeShmStale(live, tmpDir());
+  const oracle = copySet(live, tmpDir('lifeboat-oracle-'));
+  assert.deepEqual(nativeCounts(oracle), { items: WAL_COMMITTED_ITEMS, wal_only: 2 }, 'oracle (copy of main+wal+stale shm) sees the WAL commits');
+  const liveDump = dumpOf(oracle);
+  const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  assert.equal(r.status, 0, describeRun(r));
+  for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} beside the restored live file`);
+  assert.equal(integrityOf(live), 'ok');
+  assert.ok(dumpOf(live) === backup.dump, 'native sqlite3 sees exactly the backup content');
+  assert.deepEqual(Object.keys(nativeCounts(live)), ['customers', 'orders']);
+  assertSafetySet(out, liveDump, ['-wal']);
+});
+
+test('a stale hot -journal beside the live file is not replayed over the restored file', async () => {
+  const backup = makeBackup();
+  const live = join(liveFolder(), 'ledger.db');
+  await makeHotJournalDb(live);
+  assert.ok(statSync(live + '-journal').size > 0, 'hot journal present');
+  const oracle = copySet(live, tmpDir('lifeboat-oracle-'));
+  assert.ok(hotJournalCommittedOk(oracle), 'oracle rolls the journal back on its copy');
+  const committedDump = dumpOf(oracle);
+  const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  assert.equal(r.status, 0, describeRun(r));
+  for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} beside the restored live file`);
+  // opening the live db natively would roll back any journal still beside it: the content must be the backup's
+  assert.equal(integrityOf(live), 'ok');
+  assert.ok(dumpOf(live) === backup.dump, 'native sqlite3 sees exactly the backup content');
+  assert.equal(nativeTry(live, 'SELECT count(*) FROM acct;').ok, false, 'no trace of the old ledger table');
+  assertSafetySet(out, committedDump, ['-journal']);
+});
+
+test('restore over a corrupt live db (the usual reason to restore) keeps its raw bytes in the safety set', () => {
+  const backup = makeBackup();
+  const dir = liveFolder();
+  const healthy = makeRealDb(join(tmpDir(), 'healthy.db'));
+  const live = makeCorruptPage(healthy, join(dir, 'broken.db'));
+  assert.notEqual(integrityOf(live), 'ok');
+  const liveSha = sha256File(live);
+  const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  assert.equal(r.status, 0, describeRun(r));
+  assert.equal(integrityOf(live), 'ok');
+  assert.ok(dumpOf(live) === backup.dump, 'restored content equals the backup');
+  const kept = filesUnder(join(out, 'pre-restore')).filter((f) => sha256File(join(out, 'pre-restore', f)) === liveSha);
+  assert.equal(kept.length, 1, `the corrupt live file is kept byte-for-byte under pre-restore: ${JSON.stringify(filesUnder(join(out, 'pre-restore')))}`);
+});
+
+test('restore into a path whose live file does not exist (disaster recovery)', () => {
+  const backup = makeBackup();
+  const dir = liveFolder();
+  const live = join(dir, 'gone.db');
+  const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  assert.equal(r.status, 0, describeRun(r));
+  assert.ok(existsSync(live));
+  for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} left`);
+  assert.equal(integrityOf(live), 'ok');
+  assert.ok(dumpOf(live) === backup.dump, 'restored content equals the backup');
+  assert.deepEqual(filesUnder(dir), ['gone.db'], 'nothing else left beside the restored db');
+});
+
+test('without --yes and with non-TTY stdin, restore refuses and changes nothing', () => {
+  const backup = makeBackup();
+  const live = makeRollbackDb(join(liveFolder(), 'keep.db'));
+  sqlite3(live, "INSERT INTO customers(id, name) VALUES (5000, 'only in live');");
+  const before = liveState(live);
+  for (const input of ['', 'y\n', 'yes\n']) {
+    const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+    const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--output-dir', out], { input, timeoutMs: 30_000 });
+    assertRefusal(r, [live, backup.file], `restore without --yes, stdin ${JSON.stringify(input)}`);
+    assert.deepEqual(liveState(live), before, 'live db byte-for-byte unchanged');
+    assert.deepEqual(filesUnder(out), [], 'nothing written to the output dir');
+  }
+  assert.equal(sqlite3(live, 'SELECT name FROM customers WHERE id = 5000;'), 'only in live');
+});
+
+test('the restored file keeps the live file permission bits', () => {
+  const backup = makeBackup();
+  for (const mode of [0o640, 0o604]) {
+    const live = makeRollbackDb(join(liveFolder(), 'perm.db'));
+    chmodSync(live, mode);
+    const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+    const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+    assert.equal(r.status, 0, describeRun(r));
+    assert.equal((statSync(live).mode & 0o777).toString(8), mode.toString(8), `restored ${basename(live)} keeps mode ${mode.toString(8)}`);
+    assert.ok(dumpOf(live) === backup.dump);
+  }
+});

@@ -138,6 +138,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   throwIfAborted(signal, dbPath);
 
   const dbDir = dirname(dbPath);
+  await fsp.mkdir(dbDir, { recursive: true }); // a disaster may have taken the folder too
   const tmp = `${dbPath}.restore-tmp`;
   const oldTmp = `${dbPath}.lifeboat-old`;
   await removeQuietly(tmp);

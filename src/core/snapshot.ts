@@ -195,6 +195,7 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
 
       await fsp.copyFile(db, dest);
+      await fsp.chmod(dest, 0o600); // copyFile copies the source's mode; a read-only source would lock us out
       let companion: string | null = null;
       if (mode === 'wal' && a.wal) {
         await fsp.copyFile(`${db}-wal`, walTmp).catch((e) => { if (e.code !== 'ENOENT') throw e; });

@@ -229,7 +229,7 @@ async function drillCommand(positionals: string[], values: Record<string, unknow
         io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
         io.out(`evidence recorded in ${drillFile}:${rec.rowLine + 1}`);
       }
-      if (!r.pass) io.err(`lifeboat: ${drillFile}: drill failed: ${r.reasons.join('; ')}`);
+      if (!r.pass) io.err(`lifeboat: ${drillFile}: drill failed: ${oneLine(r.reasons.join('; '))}`);
       return r.pass ? 0 : 1;
     }
     default:

@@ -59,7 +59,8 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
     result.ok = result.reason === null;
   } catch (e) {
     if (e instanceof CancelledError || (e as Error).name === 'AbortError') throw new CancelledError(file);
-    result.reason = e instanceof LifeboatError ? e.message : (e as Error).message;
+    const msg = e instanceof LifeboatError ? e.message : (e as Error).message;
+    result.reason = result.reason ? `${result.reason}; ${msg}` : msg;
     result.ok = false;
   }
   if (opts.record !== false) {

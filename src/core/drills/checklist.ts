@@ -29,8 +29,8 @@ export interface Checklist {
 }
 
 const ITEM_RE = /^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)\[([ xX])\](?=\s|$)(.*)$/;
-const HEADING_RE = /^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$/;
-const FENCE_RE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const HEADING_RE = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const FENCE_RE = /^([ \t]*)(`{3,}|~{3,})(.*)$/;
 const LIST_RE = /^[ \t]*([-*+]|\d{1,9}[.)])([ \t]+|$)/;
 const AUTO_RE = /<!--\s*lifeboat:auto=([\w-]+)\s*-->/;
 const DRILL_RE = /<!--\s*lifeboat:drill\s+id=([\w-]+)[^>]*-->/;
@@ -46,6 +46,27 @@ function indentWidth(s: string): number {
   return w;
 }
 
+/** Which lines are inside fenced code blocks (so that examples in code are never edited). */
+export function fencedLines(lines: string[]): boolean[] {
+  const out: boolean[] = [];
+  let fence: { char: string; len: number } | null = null;
+  for (const line of lines) {
+    const m = FENCE_RE.exec(line);
+    if (fence) {
+      out.push(true);
+      if (m && m[2][0] === fence.char && m[2].length >= fence.len && !m[3].trim()) fence = null;
+      continue;
+    }
+    if (m && !(m[2][0] === '`' && m[3].includes('`'))) {
+      fence = { char: m[2][0], len: m[2].length };
+      out.push(true);
+      continue;
+    }
+    out.push(false);
+  }
+  return out;
+}
+
 export function parseChecklist(text: string): Checklist {
   const { lines, eol } = splitLines(text);
   const sections: Section[] = [];
@@ -59,12 +80,13 @@ export function parseChecklist(text: string): Checklist {
     const line = lines[i];
     if (fence) {
       const m = FENCE_RE.exec(line);
-      if (m && m[1][0] === fence.char && m[1].length >= fence.len && !m[2].trim()) fence = null;
+      if (m && m[2][0] === fence.char && m[2].length >= fence.len && !m[3].trim()) fence = null;
       continue;
     }
     const f = FENCE_RE.exec(line);
-    if (f && !(f[1][0] === '`' && f[2].includes('`'))) {
-      fence = { char: f[1][0], len: f[1].length };
+    // a fence may be indented 0–3 spaces, or more inside a list item
+    if (f && (indentWidth(f[1]) < 4 || inList) && !(f[2][0] === '`' && f[3].includes('`'))) {
+      fence = { char: f[2][0], len: f[2].length };
       continue;
     }
     const blank = !line.trim();
@@ -75,8 +97,9 @@ export function parseChecklist(text: string): Checklist {
     drillId ??= DRILL_RE.exec(line)?.[1] ?? null;
     const h = indent < 4 ? HEADING_RE.exec(line) : null;
     if (h) {
-      sections.push({ title: h[2].trim(), level: h[1].length, line: i, items: [] });
-      if (h[1].length === 1 && title === null) title = h[2].trim();
+      const text = (h[2] ?? '').trim();
+      sections.push({ title: text, level: h[1].length, line: i, items: [] });
+      if (h[1].length === 1 && title === null) title = text;
       inList = false;
       prevBlank = false;
       continue;

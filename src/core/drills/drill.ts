@@ -8,8 +8,8 @@ import { RehearsalResult } from './rehearsal';
 /** The auto markers a rehearsal performed. */
 export function performedSteps(r: RehearsalResult): string[] {
   const done: string[] = ['evidence'];
-  if (r.backupFile) done.push('verify');
-  if (r.restoreDurationMs !== null) done.push('restore');
+  // the restore validates the backup (magic, integrity, checksum) before it runs
+  if (r.restoreDurationMs !== null) done.push('verify', 'restore');
   if (r.integrity === 'ok') done.push('integrity');
   if (r.rowCountMatch !== null) done.push('rowcounts');
   return done;

@@ -1,6 +1,6 @@
 // The drill's evidence table: find it, and append one measured row without changing any other
 // byte of the file.
-import { splitLines } from './checklist';
+import { fencedLines, splitLines } from './checklist';
 
 export const EVIDENCE_COLUMNS = [
   'Date', 'Operator', 'Backup Age', 'Backup File', 'Restore Duration', 'integrity_check', 'Row Count Match', 'Pass/Fail', 'Notes',
@@ -31,9 +31,10 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 export function findEvidenceTable(text: string): EvidenceTable | null {
   const { lines } = splitLines(text);
+  const fenced = fencedLines(lines);
   const want = EVIDENCE_COLUMNS.map(norm);
   for (let i = 0; i < lines.length - 1; i++) {
-    if (!lines[i].trim().startsWith('|')) continue;
+    if (fenced[i] || !lines[i].trim().startsWith('|')) continue;
     const head = cells(lines[i]).map(norm);
     if (head.length < want.length || !want.every((w, k) => head[k] === w)) continue;
     if (!/^\s*\|?\s*:?-{3,}/.test(lines[i + 1])) continue;
@@ -49,7 +50,7 @@ export function findEvidenceTable(text: string): EvidenceTable | null {
 }
 
 export function escapeCell(s: string): string {
-  return s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
+  return s.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
 }
 
 export function formatEvidenceRow(row: EvidenceRow): string {

@@ -34,7 +34,8 @@ export function parseDbHeader(buf: Buffer): DbHeader | string {
   if (!isValidPageSize(pageSize)) return `invalid page size ${raw} in the header`;
   const writeVersion = buf[18];
   const readVersion = buf[19];
-  if (writeVersion < 1 || writeVersion > 2 || readVersion < 1 || readVersion > 2) {
+  // SQLite refuses only a read version it does not know; a newer write version opens read-only.
+  if (readVersion < 1 || readVersion > 2 || writeVersion < 1) {
     return `unsupported file format version (${writeVersion}/${readVersion})`;
   }
   return {
@@ -227,7 +228,9 @@ export function superJournalName(journal: Buffer): string | null {
   if (len === 0 || start < 4) return null;
   const name = journal.subarray(start, n - 16);
   let s = 0;
-  for (const b of name) s = (s + b) >>> 0;
+  // SQLite sums the name as C `char`: signed on x86 and Windows/Apple arm64, unsigned on Linux arm64.
+  const signedChar = !(process.arch === 'arm64' && process.platform === 'linux') && !process.arch.startsWith('ppc') && process.arch !== 's390x';
+  for (const b of name) s = (s + (signedChar && b > 127 ? b - 256 : b)) >>> 0;
   if (s !== sum) return null;
   const end = name.indexOf(0);
   return name.subarray(0, end < 0 ? name.length : end).toString('utf8');
@@ -241,12 +244,17 @@ export function superJournalName(journal: Buffer): string | null {
  * Returns null when the journal is not hot (no valid first header).
  */
 export function planJournalRollback(journal: Buffer, dbPageSize: number): JournalPlan | null {
+  // SQLite reads the first header only when the journal is at least one default sector long.
+  if (journal.length < 512) return null;
   const first = parseJournalHeader(journal, 0);
   if (!first || journal[0] === 0) return null;
   const sector = first.sectorSize;
   const pageSize = first.pageSize;
   if (!isValidPageSize(pageSize) || sector < 32 || sector > 65536 || (sector & (sector - 1)) !== 0) return null;
-  if (pageSize !== dbPageSize) throw new Error(`journal page size ${pageSize} differs from the database page size ${dbPageSize}`);
+  // A journal written during a page-size change (VACUUM) holds pages of the old size: SQLite
+  // adopts the journal's page size for the rollback, and so do we.
+  void dbPageSize;
+  const lockBytePage = Math.floor(0x40000000 / pageSize) + 1;
   const recSize = pageSize + 8;
   const records: JournalRecord[] = [];
   let off = 0;
@@ -262,8 +270,12 @@ export function planJournalRollback(journal: Buffer, dbPageSize: number): Journa
       const pgno = journal.readUInt32BE(off);
       const page = journal.subarray(off + 4, off + 4 + pageSize);
       const sum = journal.readUInt32BE(off + 4 + pageSize);
-      if (pgno === 0 || journalChecksum(page, h.nonce) !== sum) { done = true; break; }
-      if (pgno <= first.initialPages) records.push({ pgno, offset: off + 4 });
+      // the order of pager_playback_one_page(): end marks, then pages past the original size, then the checksum
+      if (pgno === 0 || pgno === lockBytePage) { done = true; break; }
+      if (pgno <= first.initialPages) {
+        if (journalChecksum(page, h.nonce) !== sum) { done = true; break; }
+        records.push({ pgno, offset: off + 4 });
+      }
       off += recSize;
     }
     if (done) break;

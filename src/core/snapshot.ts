@@ -11,7 +11,7 @@ import {
   DbHeader, HEADER_SIZE, parseDbHeader, parseWalHeader, WAL_HEADER_SIZE, WalIndex, journalIdentity,
   planJournalRollback, superJournalName,
 } from './format';
-import { assertReadableRegularFile, exists, fsyncFile, readHead, removeQuietly, sleep } from './fsutil';
+import { assertReadableRegularFile, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
 
 export type JournalMode = 'wal' | 'rollback';
 
@@ -132,15 +132,17 @@ async function applyWal(walCopy: string, dest: string, pageSize: number, signal?
 async function rollbackJournal(journalCopy: string, dest: string, pageSize: number): Promise<number> {
   const journal = await fsp.readFile(journalCopy);
   const superName = superJournalName(journal);
-  if (superName && !(await exists(superName))) return -1; // its multi-database transaction committed
+  // its multi-database transaction committed (SQLite treats an empty super-journal as absent too)
+  if (superName && !((await statOrNull(superName))?.size)) return -1;
   const plan = planJournalRollback(journal, pageSize);
   if (!plan) return -1;
+  const ps = plan.pageSize;
   const out = await fsp.open(dest, 'r+');
   try {
     for (const r of plan.records) {
-      await out.write(journal, r.offset, pageSize, (r.pgno - 1) * pageSize);
+      await out.write(journal, r.offset, ps, (r.pgno - 1) * ps);
     }
-    await out.truncate(plan.initialPages * pageSize);
+    await out.truncate(plan.initialPages * ps);
   } finally {
     await out.close();
   }
@@ -151,16 +153,19 @@ async function rollbackJournal(journalCopy: string, dest: string, pageSize: numb
  * Makes the copy self-contained and honest: rollback-journal mode (bytes 18/19 = 1), and an
  * in-header page count that matches the file (valid-for = change counter).
  */
-async function finishHeader(dest: string, pageSize: number): Promise<{ header: DbHeader; pageCount: number }> {
+async function finishHeader(dest: string): Promise<{ header: DbHeader; pageCount: number }> {
   const fh = await fsp.open(dest, 'r+');
   try {
     const st = await fh.stat();
-    const pageCount = Math.floor(st.size / pageSize);
-    if (st.size % pageSize !== 0) await fh.truncate(pageCount * pageSize);
     const head = Buffer.alloc(HEADER_SIZE);
     await fh.read(head, 0, HEADER_SIZE, 0);
-    head[18] = 1;
-    head[19] = 1;
+    const before = parseDbHeader(head);
+    if (typeof before === 'string') throw new NotSqliteError(dest, before);
+    const pageSize = before.pageSize; // a rolled-back page-size change restores the old one
+    const pageCount = Math.floor(st.size / pageSize);
+    if (st.size % pageSize !== 0) await fh.truncate(pageCount * pageSize);
+    if (head[18] === 2) head[18] = 1;
+    if (head[19] === 2) head[19] = 1;
     head.writeUInt32BE(pageCount, 28);
     head.writeUInt32BE(head.readUInt32BE(24), 92);
     await fh.write(head, 0, HEADER_SIZE, 0);
@@ -219,12 +224,12 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
           const n = await rollbackJournal(journalTmp, dest, header.pageSize);
           journalPagesRolledBack = Math.max(0, n);
         }
-        const fin = await finishHeader(dest, header.pageSize);
+        const fin = await finishHeader(dest);
         await fsyncFile(dest);
         return {
           journalMode: mode,
           attempts: attempt,
-          pageSize: header.pageSize,
+          pageSize: fin.header.pageSize,
           pageCount: fin.pageCount,
           sourceSize: a.mainSize,
           header: fin.header,

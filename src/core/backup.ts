@@ -5,7 +5,7 @@ import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IntegrityError, LifeboatError, NotSqliteError, throwIfAborted } from './errors';
 import { parseDbHeader, HEADER_SIZE } from './format';
-import { assertFreeSpace, assertReadableRegularFile, fsyncDir, readHead, removeQuietly, statOrNull } from './fsutil';
+import { assertFreeSpace, assertReadableRegularFile, fsyncDir, fsyncFile, readHead, removeQuietly, statOrNull } from './fsutil';
 import { Manifest, MANIFEST_FORMAT, MANIFEST_VERSION, sha256File, TOOL_VERSION, writeManifest } from './manifest';
 import { backupBaseName, formatBackupName } from './naming';
 import { defaultBackupDir } from './paths';
@@ -13,7 +13,7 @@ import { ensurePrivateDir, secureFile } from './perms';
 import { pruneBackups, PruneResult } from './prune';
 import { RetentionPolicy } from './retention';
 import { takeSnapshot } from './snapshot';
-import { inspectDatabase } from './sqlite';
+import { checkDatabase } from './sqlite';
 
 export type Phase = 'snapshot' | 'check' | 'hash' | 'commit' | 'prune' | 'validate' | 'safety-copy' | 'replace' | 'verify';
 export interface Progress { phase: Phase; message: string }
@@ -122,19 +122,20 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
   let { final, partial } = await reserveName(outputDir, namer);
   try {
     progress({ phase: 'snapshot', message: `Copying ${dbPath}` });
-    const snap = await takeSnapshot(dbPath, partial, { signal, busyTimeoutMs: opts.busyTimeoutMs });
+    const snap = await takeSnapshot(dbPath, partial, { signal, busyTimeoutMs: opts.busyTimeoutMs, fsync: false });
     await secureFile(partial);
     throwIfAborted(signal, dbPath);
 
     progress({ phase: 'check', message: 'Running integrity_check on the copy' });
-    const info = await inspectDatabase(partial, { signal });
+    // The check runs in workers; meanwhile this thread makes the copy durable and hashes it.
+    const hashing = fsyncFile(partial).then(() => sha256File(partial, signal));
+    hashing.catch(() => undefined);
+    const info = await checkDatabase(partial, { signal });
     if (!info.ok) {
       throw new IntegrityError(dbPath, `the copy fails integrity_check, so the database itself is damaged: ${info.integrity}`);
     }
-    throwIfAborted(signal, dbPath);
-
     progress({ phase: 'hash', message: 'Computing SHA-256' });
-    const sha256 = await sha256File(partial, signal);
+    const sha256 = await hashing;
     const sizeBytes = (await fsp.stat(partial)).size;
     throwIfAborted(signal, dbPath);
 

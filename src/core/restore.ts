@@ -13,7 +13,7 @@ import { assertFreeSpace, fsyncDir, fsyncFile, removeQuietly, statOrNull } from 
 import { backupBaseName, formatTimestamp } from './naming';
 import { defaultBackupDir, preRestoreDir } from './paths';
 import { ensurePrivateDir } from './perms';
-import { inspectDatabase } from './sqlite';
+import { checkDatabase } from './sqlite';
 import { verifyBackup, VerifyResult } from './verify';
 
 export const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
@@ -227,7 +227,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
   let verifyProblem: string | null = null;
   let info;
   try {
-    info = await inspectDatabase(dbPath, {});
+    info = await checkDatabase(dbPath, {});
     if (!info.ok) verifyProblem = `integrity_check after restore: ${info.integrity}`;
     else {
       const want = pre.backup.tables;

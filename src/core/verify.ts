@@ -4,7 +4,7 @@ import { CancelledError, LifeboatError, NotSqliteError, throwIfAborted } from '.
 import { HEADER_SIZE, parseDbHeader } from './format';
 import { assertReadableRegularFile, readHead } from './fsutil';
 import { readManifest, sha256File, updateManifest } from './manifest';
-import { inspectDatabase, InspectResult } from './sqlite';
+import { checkDatabase, InspectResult } from './sqlite';
 
 export interface VerifyOptions {
   signal?: AbortSignal;
@@ -38,7 +38,12 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
     await assertReadableRegularFile(file);
     const head = parseDbHeader(await readHead(file, HEADER_SIZE));
     if (typeof head === 'string') throw new NotSqliteError(file, head);
-    result.sha256 = await sha256File(file, opts.signal);
+    // hash in this thread while the workers check
+    const hashing = sha256File(file, opts.signal);
+    hashing.catch(() => undefined);
+    const checking = checkDatabase(file, { signal: opts.signal, requireTables: opts.requireTables });
+    checking.catch(() => undefined);
+    result.sha256 = await hashing;
     const manifest = await readManifest(file);
     if (manifest) {
       result.checksumMatch = manifest.sha256 === result.sha256;
@@ -47,7 +52,7 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
       }
     }
     throwIfAborted(opts.signal, file);
-    const info = await inspectDatabase(file, { signal: opts.signal, requireTables: opts.requireTables });
+    const info = await checking;
     result.info = info;
     result.integrity = info.integrity;
     result.engine = info.engine;

@@ -2,8 +2,9 @@
 // Two engines: sql.js holds the whole file in memory (fast, ~1.1× the file in RAM); for large
 // files node-sqlite3-wasm reads pages from disk through its Node fs VFS, in bounded memory.
 // Both only ever open private files (backups, .partial copies), never a live database.
-import { existsSync, promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, linkSync, mkdtempSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, IntegrityError, NotSqliteError } from './errors';
 
@@ -109,9 +110,25 @@ async function openInMemory(file: string): Promise<Conn> {
 function openPaged(file: string, cacheKiB = 262144): Conn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Database } = require('node-sqlite3-wasm');
-  const db = new Database(file, { readOnly: true, fileMustExist: true });
-  db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`); // 256 MiB by default: fast, and still bounded
-  return { all: (sql: string) => db.all(sql) as Row[], close: () => db.close() };
+  // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
+  // a second reader fail. Opening through a link in a private temp folder keeps them there.
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
+  let alias = join(dir, 'db');
+  try {
+    symlinkSync(resolve(file), alias);
+  } catch {
+    try { linkSync(file, alias); } catch { alias = file; }
+  }
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let db;
+  try {
+    db = new Database(alias, { readOnly: true, fileMustExist: true });
+    db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`); // 256 MiB by default: fast, and still bounded
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { all: (sql: string) => db.all(sql) as Row[], close: () => { try { db.close(); } finally { cleanup(); } } };
 }
 
 function translate(file: string, e: unknown): Error {

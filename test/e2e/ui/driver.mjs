@@ -1,0 +1,333 @@
+// Helpers to drive the real VS Code workbench (code-server in headless chromium, via playwright-core).
+// They implement the recipes of /work/shared/notes/e2e.md ("UI driving that proved reliable").
+// Every helper waits for what it needs (default 15 s, `{ timeout }` to change) and throws a descriptive
+// error otherwise; none relies on fixed sleeps except the documented 250 ms context-menu settle time.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../workspace.mjs';
+
+export const OUTPUT_DIR = join(REPO, 'test-output', 'e2e');
+const DEFAULT_TIMEOUT = 15_000;
+const MENU_SETTLE_MS = 250; // VS Code menus ignore a mouse-up within ~100 ms of being drawn.
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A string matches exactly (trimmed); a RegExp matches as is. */
+export const matcher = (t) => (t instanceof RegExp ? t : new RegExp(`^\\s*${escapeRe(t)}\\s*$`));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function poll(fn, { timeout = DEFAULT_TIMEOUT, interval = 100, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+// ---------------------------------------------------------------------------------------- workbench
+
+/** Waits for the workbench and the explorer rows of the opened folder. */
+export async function waitForWorkbench(page, { timeout = 60_000 } = {}) {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout });
+  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout });
+}
+
+/** Closes quick input, menus, dialogs' escape-able parts and notifications: a neutral state between tests. */
+export async function resetUi(page) {
+  for (let i = 0; i < 3; i++) {
+    const open = await page.locator('.quick-input-widget:visible, .monaco-menu:visible').count();
+    if (!open) break;
+    await page.keyboard.press('Escape');
+    await sleep(100);
+  }
+  await runCommand(page, 'View: Close All Editors').catch(() => {});
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  const file = join(OUTPUT_DIR, `${String(name).replace(/[^\w.-]+/g, '_')}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+// -------------------------------------------------------------------------------- command palette
+
+const QUICK_INPUT = '.quick-input-widget';
+const QUICK_INPUT_BOX = '.quick-input-widget .quick-input-box input';
+const QUICK_ROWS = '.quick-input-widget .quick-input-list .monaco-list-row';
+
+async function rowLabel(row) {
+  return (await row.locator('.label-name').first().textContent({ timeout: 1000 }))?.trim() ?? '';
+}
+
+/** Waits for a row of the open quick pick whose label matches; accepts it (Enter if focused, else click). */
+export async function pickQuickItem(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = matcher(text);
+  const row = await poll(async () => {
+    const rows = page.locator(QUICK_ROWS);
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      const r = rows.nth(i);
+      if (re.test(await rowLabel(r))) return r;
+    }
+    return null;
+  }, { timeout, what: `quick pick item ${re}` });
+  // Give the list's own filtering a moment to settle, then prefer the keyboard as the note recommends.
+  const focused = page.locator(`${QUICK_ROWS}.focused`);
+  if ((await focused.count()) && re.test(await rowLabel(focused.first()))) await page.keyboard.press('Enter');
+  else await row.click();
+}
+
+/** Runs a command through the F1 palette: `runCommand(page, 'Lifeboat: Back Up Database…')`. */
+export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}) {
+  if (await page.locator(`${QUICK_INPUT}:visible`).count()) {
+    await page.keyboard.press('Escape');
+    await page.locator(`${QUICK_INPUT}:visible`).waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      const input = page.locator(QUICK_INPUT_BOX);
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      await input.fill(`>${title}`);
+      const re = matcher(title);
+      // Wait until the focused row is the wanted command (filtering is asynchronous).
+      await poll(async () => {
+        const focused = page.locator(`${QUICK_ROWS}.focused`);
+        return (await focused.count()) > 0 && re.test(await rowLabel(focused.first()));
+      }, { timeout: attempt === 1 ? timeout : Math.min(timeout, 5000), what: `command palette to focus "${title}"` });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      if (attempt >= 2) {
+        const labels = await page.locator(`${QUICK_ROWS} .label-name`).allTextContents().catch(() => []);
+        throw new Error(`${err.message}\n  palette rows: ${JSON.stringify(labels.slice(0, 10))}`, { cause: err });
+      }
+      await page.keyboard.press('Escape');
+      await sleep(300);
+    }
+  }
+}
+
+/** Types into an open input box (vscode.window.showInputBox or a quick pick filter) and presses Enter. */
+export async function fillQuickInput(page, value, { timeout = DEFAULT_TIMEOUT, submit = true } = {}) {
+  const input = page.locator(QUICK_INPUT_BOX);
+  await input.waitFor({ state: 'visible', timeout });
+  await input.fill(value);
+  if (submit) await page.keyboard.press('Enter');
+}
+
+/** Title/prompt text of the visible quick input (useful to assert which question is asked). */
+export async function quickInputText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const w = page.locator(`${QUICK_INPUT}:visible`);
+  await w.waitFor({ state: 'visible', timeout });
+  return (await w.innerText()).trim();
+}
+
+// ---------------------------------------------------------------------------------- notifications
+
+const TOAST = '.notifications-toasts .notification-toast';
+
+/** Waits for a toast whose message matches; returns the message text. */
+export async function waitForNotification(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = text instanceof RegExp ? text : new RegExp(escapeRe(text));
+  const msg = page.locator(`${TOAST} .notification-list-item-message`).filter({ hasText: re }).first();
+  try {
+    await msg.waitFor({ state: 'visible', timeout });
+  } catch (err) {
+    const seen = await page.locator(`${TOAST} .notification-list-item-message`).allTextContents().catch(() => []);
+    throw new Error(`no notification matching ${re} within ${timeout} ms; visible: ${JSON.stringify(seen)}`, { cause: err });
+  }
+  return (await msg.textContent()).trim();
+}
+
+/** Clicks a button (e.g. "Open Folder", "Undo") on the toast whose message matches. */
+export async function clickNotificationButton(page, text, button, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = text instanceof RegExp ? text : new RegExp(escapeRe(text));
+  const toast = page.locator(TOAST).filter({ has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
+  await toast.waitFor({ state: 'visible', timeout });
+  await toast.hover();
+  await toast.locator('.monaco-button', { hasText: matcher(button) }).first().click({ timeout });
+}
+
+/** Texts of all visible toasts. */
+export async function notifications(page) {
+  return (await page.locator(`${TOAST} .notification-list-item-message`).allTextContents()).map((s) => s.trim());
+}
+
+// ------------------------------------------------------------------------------------------ views
+
+/** Shows a view container from the activity bar (does not toggle it closed if already shown). */
+export async function openView(page, title, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const item = page.locator(`.activitybar .action-item:has([aria-label^="${title}"])`).first();
+  await item.waitFor({ state: 'visible', timeout });
+  const checked = async () => /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
+  if (!(await checked())) await item.locator(`[aria-label^="${title}"]`).first().click();
+  await poll(checked, { timeout, what: `activity bar item "${title}" to become active` });
+}
+
+/** Labels of the rows of a view container contributed by an extension (`contributes.viewsContainers` id). */
+export async function treeLabels(page, containerId, { timeout = DEFAULT_TIMEOUT, min = 1 } = {}) {
+  const rows = page.locator(`[id="workbench.view.extension.${containerId}"] .monaco-list-row .label-name`);
+  if (min > 0) {
+    await poll(async () => (await rows.count()) >= min, { timeout, what: `${min}+ rows in view container ${containerId}` });
+  }
+  return (await rows.allTextContents()).map((s) => s.trim());
+}
+
+/** Waits until a row label in the view container matches; returns all labels. */
+export async function waitForTreeLabel(page, containerId, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = matcher(text);
+  let labels = [];
+  try {
+    await poll(async () => {
+      labels = await treeLabels(page, containerId, { min: 0 });
+      return labels.some((l) => re.test(l));
+    }, { timeout, what: `tree label ${re}` });
+  } catch (err) {
+    throw new Error(`${err.message}; labels: ${JSON.stringify(labels)}`, { cause: err });
+  }
+  return labels;
+}
+
+// --------------------------------------------------------------------------------------- explorer
+
+/** The explorer row of a file shown at the top level (or expanded) by its name. */
+export function explorerRow(page, fileName) {
+  return page.locator('.explorer-folders-view .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: matcher(fileName) }) }).first();
+}
+
+/** Makes the Explorer view visible (another view container may have replaced it in the side bar). */
+export async function showExplorer(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  if (await page.locator('.explorer-folders-view:visible').count()) return;
+  await openView(page, 'Explorer', { timeout });
+  await page.locator('.explorer-folders-view').waitFor({ state: 'visible', timeout });
+}
+
+export async function explorerLabels(page) {
+  await showExplorer(page);
+  return (await page.locator('.explorer-folders-view .monaco-list-row .label-name').allTextContents()).map((s) => s.trim());
+}
+
+/** Waits until a file appears in the explorer (the file watcher may take a moment). */
+export async function waitForExplorerRow(page, fileName, { timeout = DEFAULT_TIMEOUT } = {}) {
+  await showExplorer(page, { timeout });
+  await explorerRow(page, fileName).waitFor({ state: 'visible', timeout });
+}
+
+/** Clicks an entry of an open context menu; `item` may be a path ['Submenu', 'Entry']. Returns true if the menu closed. */
+async function clickMenuPath(page, path, timeout) {
+  const menu = page.locator('.monaco-menu').first();
+  await menu.waitFor({ state: 'visible', timeout });
+  for (let i = 0; i < path.length; i++) {
+    await sleep(MENU_SETTLE_MS);
+    const label = page.locator('.monaco-menu .action-item .action-label').filter({ hasText: matcher(path[i]) }).last();
+    await label.waitFor({ state: 'visible', timeout: 5000 });
+    if (i < path.length - 1) {
+      await label.hover();
+      await page.locator('.monaco-menu').nth(i + 1).waitFor({ state: 'visible', timeout: 5000 });
+    } else {
+      await label.click();
+    }
+  }
+  try {
+    await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 2000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Right-clicks a file in the explorer and chooses a context-menu item, with the settle wait and retries. */
+export async function explorerContextMenu(page, fileName, item, { timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
+  const path = Array.isArray(item) ? item : [item];
+  await showExplorer(page, { timeout });
+  const row = explorerRow(page, fileName);
+  await row.waitFor({ state: 'visible', timeout });
+  let lastErr;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await row.click({ button: 'right' });
+      if (await clickMenuPath(page, path, timeout)) return;
+      lastErr = new Error('the context menu stayed open after the click');
+    } catch (err) {
+      lastErr = err;
+    }
+    const items = (await page.locator('.monaco-menu .action-item .action-label').allTextContents().catch(() => []))
+      .map((s) => s.trim()).filter(Boolean);
+    lastErr = new Error(`${lastErr.message}; menu items: ${JSON.stringify(items)}`, { cause: lastErr });
+    await page.keyboard.press('Escape');
+    await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 2000 }).catch(() => {});
+    // A drawn menu without the entry will not grow it on a retry (for a top-level entry at least).
+    if (items.length && path.length === 1 && !items.some((i) => matcher(path[0]).test(i))) break;
+  }
+  throw new Error(`context menu "${path.join(' > ')}" on ${fileName} failed: ${lastErr?.message}`, { cause: lastErr });
+}
+
+// ---------------------------------------------------------------------------------------- dialogs
+
+const DIALOG = '.monaco-dialog-box';
+
+/** Message and detail of the visible modal dialog. */
+export async function dialogText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const d = page.locator(DIALOG);
+  await d.waitFor({ state: 'visible', timeout });
+  return (await d.locator('.dialog-message-container').innerText()).trim();
+}
+
+/** Clicks a button of the modal dialog (exact text or RegExp) and waits for the dialog to close. */
+export async function clickDialogButton(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const d = page.locator(DIALOG);
+  await d.waitFor({ state: 'visible', timeout });
+  const button = d.locator('.dialog-buttons .monaco-button').filter({ hasText: matcher(text) }).first();
+  try {
+    await button.waitFor({ state: 'visible', timeout: 5000 });
+  } catch (err) {
+    const buttons = await d.locator('.dialog-buttons .monaco-button').allTextContents().catch(() => []);
+    throw new Error(`no dialog button ${matcher(text)}; buttons: ${JSON.stringify(buttons)}`, { cause: err });
+  }
+  await button.click();
+  await d.waitFor({ state: 'hidden', timeout });
+}
+
+// ------------------------------------------------------------------------------------- status bar
+
+/** Waits for a status bar item whose text matches; returns its text. */
+export async function statusBarText(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = text instanceof RegExp ? text : new RegExp(escapeRe(text));
+  const item = page.locator('.part.statusbar .statusbar-item').filter({ hasText: re }).first();
+  try {
+    await item.waitFor({ state: 'visible', timeout });
+  } catch (err) {
+    const all = await page.locator('.part.statusbar .statusbar-item').allInnerTexts().catch(() => []);
+    throw new Error(`no status bar item matching ${re} within ${timeout} ms; items: ${JSON.stringify(all.map((s) => s.trim()).filter(Boolean))}`, { cause: err });
+  }
+  return (await item.innerText()).trim();
+}
+
+// ---------------------------------------------------------------------------------------- editors
+
+/** Title of the active editor tab. */
+export async function activeEditorTitle(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const tab = page.locator('.tabs-container .tab.active .label-name').first();
+  await tab.waitFor({ state: 'visible', timeout });
+  return (await tab.textContent()).trim();
+}
+
+/** Waits until the active editor tab's title matches. */
+export async function waitForActiveEditor(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = matcher(text);
+  return poll(async () => {
+    const t = await activeEditorTitle(page, { timeout: 1000 });
+    return re.test(t) ? t : null;
+  }, { timeout, what: `active editor ${re}` });
+}
+
+export { sleep, poll };

@@ -19,10 +19,11 @@ import { DrillCodeLens, DrillStatusItem } from './drills/codeLens';
 import { onTreeCheckboxes, runRehearsalCommand, startDrillCommand, toggleCheckboxCommand } from './drills/drillCommands';
 import { DrillFiles } from './drills/drillFiles';
 import { DrillsTreeProvider } from './drills/drillsTree';
+import { listScenarios, startDrill } from './core/drills';
 
 export interface LifeboatApi {
   ctx: Ctx;
-  drills: { files: DrillFiles; tree: DrillsTreeProvider };
+  drills: { files: DrillFiles; tree: DrillsTreeProvider; startDrill: typeof startDrill; listScenarios: typeof listScenarios };
   scheduler: Scheduler;
   status: RpoStatus;
   ready: Promise<void>;
@@ -116,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     await checkBackupFolderIgnored(context.globalState, log);
   }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
   log.info('Lifeboat activated');
-  return { ctx, drills: { files: drillFiles, tree: drillTree }, scheduler, status, ready };
+  return { ctx, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, ready };
 }
 
 export function deactivate(): void {

@@ -19,6 +19,11 @@ export class RpoStatus implements vscode.Disposable {
     this.timer = setInterval(() => void this.update(), 60_000);
   }
 
+  /** what the item shows now (tests read it) */
+  get text(): string | undefined {
+    return this.item.text || undefined;
+  }
+
   async update(): Promise<void> {
     const dbs = this.registry.list();
     if (!dbs.length) {

@@ -1,0 +1,196 @@
+// The extension inside a real VS Code extension host: activation, commands, the databases
+// tree, backup/restore/verify through the extension's own code paths with the native sqlite3
+// CLI checking the files, settings, and drills.
+'use strict';
+const assert = require('assert/strict');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const vscode = require('vscode');
+
+const EXTENSION_ID = 'sqlite-lifeboat.sqlite-lifeboat';
+const root = () => vscode.workspace.workspaceFolders[0].uri.fsPath;
+const ws = (...p) => path.join(root(), ...p);
+const sqlite3 = (db, sql) => execFileSync('sqlite3', ['-batch', db, sql], { encoding: 'utf8' }).trim();
+const poll = async (fn, what, timeout = 15_000) => {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+const config = () => vscode.workspace.getConfiguration('lifeboat');
+
+let api;
+
+describe('SQLite Lifeboat in the extension host', function () {
+  this.timeout(120_000);
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, 'extension installed');
+    api = await ext.activate();
+    await api.ready;
+  });
+
+  after(async () => {
+    for (const k of ['retain', 'databases', 'backupDirectory']) await config().update(k, undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('activates lazily (no activation events) and registers every contributed command', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
+    assert.deepEqual(pkg.activationEvents, []);
+    const all = new Set(await vscode.commands.getCommands(true));
+    const contributed = pkg.contributes.commands.map((c) => c.command);
+    assert.ok(contributed.length >= 20);
+    for (const c of contributed) assert.ok(all.has(c), `${c} is not registered`);
+    for (const c of pkg.contributes.commands) assert.equal(c.category, 'Lifeboat', `${c.command} has no category`);
+  });
+
+  it('lists the workspace databases confirmed by their header, never companions, manifests, fakes or node_modules', async () => {
+    await api.ctx.registry.refresh();
+    const names = api.ctx.registry.list().map((d) => path.relative(root(), d.path)).sort();
+    assert.deepEqual(names, ['app.db', path.join('data', 'inventory.db'), 'notes.sqlite', 'restore-me.sqlite3']);
+    const top = await api.ctx.tree.getChildren();
+    assert.deepEqual(top.map((n) => n.db.name).sort(), ['app.db', 'inventory.db', 'notes.sqlite', 'restore-me.sqlite3']);
+  });
+
+  it('a database with no backup shows that in the tree', async () => {
+    const node = (await api.ctx.tree.getChildren()).find((n) => n.db.name === 'notes.sqlite');
+    const item = await api.ctx.tree.getTreeItem(node);
+    assert.equal(item.description, 'no backup yet');
+    assert.match(item.contextValue, /^database\+none/);
+    assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
+  });
+
+  it('Back Up Database (explorer Uri) writes a backup that native sqlite3 accepts, and the tree shows it', async () => {
+    const db = ws('data', 'inventory.db');
+    // an uncheckpointed commit in the -wal must be in the backup
+    const writer = require('child_process').spawn('sqlite3', [db], { stdio: ['pipe', 'pipe', 'pipe'] });
+    writer.stdin.write("PRAGMA wal_autocheckpoint=0; INSERT INTO item(name, qty) VALUES ('from-wal', 99); SELECT 'done';\n");
+    await poll(() => fs.existsSync(`${db}-wal`) && fs.statSync(`${db}-wal`).size > 0, 'the -wal');
+    const file = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(db));
+    writer.stdin.end();
+    assert.ok(file && fs.existsSync(file), `backup file ${file}`);
+    assert.equal(sqlite3(file, 'PRAGMA integrity_check;'), 'ok');
+    assert.equal(sqlite3(file, 'SELECT count(*) FROM item;'), '501');
+    assert.equal(sqlite3(file, "SELECT qty FROM item WHERE name = 'from-wal';"), '99');
+    assert.equal(sqlite3(file, 'PRAGMA journal_mode;'), 'delete');
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.ok(file.startsWith(path.join(os.homedir(), '.sqlite-lifeboat', 'backups')), file);
+
+    const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
+    const item = await api.ctx.tree.getTreeItem(node);
+    assert.match(item.description, /just now/);
+    assert.match(item.contextValue, /^database\+fresh\+hasBackups/);
+    const kids = await api.ctx.tree.getChildren(node);
+    assert.equal(kids.length, 1);
+    const kid = await api.ctx.tree.getTreeItem(kids[0]);
+    assert.match(kid.description, /verified ✓/);
+    assert.match(kid.contextValue, /^backup\+unpinned\+verified/);
+    assert.match(kid.tooltip.value, /SHA-256/);
+    assert.match(kid.tooltip.value, /\| item \| 501 \|/);
+  });
+
+  it('Verify and Pin work on a backup node', async () => {
+    const db = ws('data', 'inventory.db');
+    const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
+    const [backup] = await api.ctx.tree.getChildren(node);
+    assert.equal(await vscode.commands.executeCommand('lifeboat.verifyBackup', backup), true);
+    await vscode.commands.executeCommand('lifeboat.pin', backup);
+    const manifest = JSON.parse(fs.readFileSync(`${backup.entry.file}.json`, 'utf8'));
+    assert.equal(manifest.pinned, true);
+    assert.equal(manifest.lastVerified.ok, true);
+    const [again] = await api.ctx.tree.getChildren(node);
+    assert.match((await api.ctx.tree.getTreeItem(again)).contextValue, /\+pinned/);
+  });
+
+  it('restores through the extension: safety copy first, companions moved aside, native sqlite3 sees the backup', async () => {
+    const db = ws('restore-me.sqlite3');
+    const file = await vscode.commands.executeCommand('lifeboat.backupDatabase', db);
+    sqlite3(db, "UPDATE kv SET v = 'changed' WHERE k = 'version'; DELETE FROM kv WHERE k = 'a';");
+    fs.writeFileSync(`${db}-journal`, ''); // a stale (empty) companion must be moved aside, not kept
+    let asked;
+    const r = await api.ctx.service.restore(file, db, async (p) => { asked = p; return true; });
+    assert.equal(asked.dbPath, db);
+    assert.equal(asked.backup.tables.kv, 3);
+    assert.equal(sqlite3(db, "SELECT v FROM kv WHERE k = 'version';"), 'original');
+    assert.equal(sqlite3(db, 'SELECT count(*) FROM kv;'), '3');
+    assert.equal(sqlite3(db, 'PRAGMA integrity_check;'), 'ok');
+    assert.equal(fs.existsSync(`${db}-journal`), false);
+    assert.ok(r.safetyCopy && fs.existsSync(r.safetyCopy));
+    assert.equal(sqlite3(r.safetyCopy, "SELECT v FROM kv WHERE k = 'version';"), 'changed');
+    assert.ok(fs.existsSync(path.join(r.safetyDir, 'restore-me.sqlite3-journal')));
+  });
+
+  it('refuses a restore that is not confirmed and leaves the live file byte-for-byte', async () => {
+    const db = ws('restore-me.sqlite3');
+    const before = fs.readFileSync(db);
+    const [entry] = await api.ctx.service.list(db);
+    await assert.rejects(api.ctx.service.restore(entry.file, db, async () => false), /not confirmed/);
+    assert.ok(fs.readFileSync(db).equals(before));
+  });
+
+  it('honours lifeboat.retain, lifeboat.backupDirectory and lifeboat.databases', async () => {
+    const external = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-ext-'));
+    const extDb = path.join(external, 'outside.db');
+    sqlite3(extDb, 'CREATE TABLE t(x); INSERT INTO t VALUES (1), (2);');
+    const dir = path.join(os.homedir(), 'custom-backups');
+    await config().update('backupDirectory', dir, vscode.ConfigurationTarget.Workspace);
+    await config().update('retain', 2, vscode.ConfigurationTarget.Workspace);
+    await config().update('databases', [extDb], vscode.ConfigurationTarget.Workspace);
+    await poll(() => api.ctx.registry.find(extDb), 'the external database in the list');
+    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('lifeboat.backupDatabase', extDb);
+    const entries = await api.ctx.service.list(extDb);
+    assert.equal(entries.length, 2, entries.map((e) => e.name).join(', '));
+    for (const e of entries) assert.ok(e.file.startsWith(dir + path.sep), e.file);
+    assert.equal(sqlite3(entries[0].file, 'SELECT count(*) FROM t;'), '2');
+  });
+
+  it('the status bar reflects the stalest database and the scheduler backs up what is due', async () => {
+    const done = await api.scheduler.runDue(0);
+    assert.ok(done >= 4, `scheduler backed up ${done}`);
+    for (const d of api.ctx.registry.list()) assert.ok((await api.ctx.service.list(d.path)).length > 0, `${d.name} has a backup`);
+    await api.status.update();
+    assert.match(api.status.text, /^\$\(history\) Lifeboat \d+m$/);
+  });
+
+  it('drills: start a drill, edit the markdown and see the tree change, run the rehearsal and see the evidence row', async () => {
+    const drillsDir = ws('.lifeboat', 'drills');
+    const { startDrill, listScenarios } = api.drills;
+    const scenarios = await listScenarios([path.join(vscode.extensions.getExtension(EXTENSION_ID).extensionPath, 'docs', 'ops', 'drills')]);
+    assert.deepEqual(scenarios.map((s) => s.id).sort(), ['backup-restore', 'bad-migration', 'corrupt-backups']);
+    const file = await startDrill(scenarios.find((s) => s.id === 'backup-restore'), drillsDir, { operator: 'Tester' });
+    await api.drills.files.refresh();
+    const uri = vscode.Uri.file(file);
+    const fileNode = () => api.drills.tree.getChildren().find((n) => n.uri && n.uri.fsPath === file);
+    const before = api.drills.tree.getTreeItem(fileNode()).description;
+    assert.match(before, /^0\/\d+ · not started$/);
+
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = doc.getText().split(/\r?\n/).findIndex((l) => /^\s*- \[ \]/.test(l) && !l.includes('lifeboat:auto'));
+    const col = doc.lineAt(line).text.indexOf('[ ]') + 1;
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, new vscode.Range(line, col, line, col + 1), 'x');
+    await vscode.workspace.applyEdit(edit);
+    await poll(() => /^1\/\d+ · in progress$/.test(api.drills.tree.getTreeItem(fileNode()).description), 'the tree to show 1 done');
+    await doc.save();
+
+    const db = ws('app.db');
+    const backup = await vscode.commands.executeCommand('lifeboat.backupDatabase', db);
+    const r = await vscode.commands.executeCommand('lifeboat.runRehearsal', uri, { dbPath: db, backupFile: backup });
+    assert.deepEqual(r, { pass: true });
+    const text = fs.readFileSync(file, 'utf8');
+    const row = text.split(/\r?\n/).find((l) => l.includes(path.basename(backup)) && l.startsWith('|'));
+    assert.ok(row, 'evidence row written');
+    assert.match(row, /\| Pass \|/);
+    assert.match(row, /\| \d+(\.\d+)? (ms|s) \|/);
+    assert.match(row, /\| ok \| yes \|/);
+    assert.match(text, /- \[x\] .*lifeboat:auto=restore/);
+    assert.equal(api.drills.tree.getTreeItem(fileNode()).description.endsWith('passed'), true);
+  });
+});

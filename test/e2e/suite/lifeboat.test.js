@@ -151,6 +151,34 @@ describe('SQLite Lifeboat in the extension host', function () {
     assert.equal(sqlite3(entries[0].file, 'SELECT count(*) FROM t;'), '2');
   });
 
+  it('1,000 backups list from their manifests without blocking the extension host', async () => {
+    const db = ws('notes.sqlite');
+    const first = await vscode.commands.executeCommand('lifeboat.backupDatabase', db);
+    const dir = path.dirname(first);
+    const manifest = JSON.parse(fs.readFileSync(`${first}.json`, 'utf8'));
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 1000; i++) {
+      const at = new Date(t0 + i * 60_000);
+      const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+      const name = `notes-backup-${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}-${stamp.slice(9, 15)}.sqlite`;
+      fs.copyFileSync(first, path.join(dir, name));
+      fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ ...manifest, file: name, createdAt: at.toISOString() }));
+    }
+    const { monitorEventLoopDelay } = require('perf_hooks');
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    api.ctx.service.invalidate(db);
+    const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
+    const kids = await api.ctx.tree.getChildren(node);
+    const items = await Promise.all(kids.map((k) => api.ctx.tree.getTreeItem(k)));
+    h.disable();
+    assert.equal(kids.length, 1001);
+    assert.equal(kids[0].entry.file, first, 'newest first');
+    assert.ok(items.every((i) => /verified ✓/.test(i.description)));
+    // generous bound for a shared 2-core machine: listing must never freeze the host for long
+    assert.ok(h.max / 1e6 < 500, `event loop blocked for ${(h.max / 1e6).toFixed(0)} ms`);
+  });
+
   it('the status bar reflects the stalest database and the scheduler backs up what is due', async () => {
     const done = await api.scheduler.runDue(0);
     assert.ok(done >= 4, `scheduler backed up ${done}`);

@@ -46,6 +46,7 @@ export class DrillsTreeProvider implements vscode.TreeDataProvider<DrillNode>, v
   getChildren(node?: DrillNode): DrillNode[] {
     if (!node) {
       const files = this.files.all().map((f) => new DrillFileNode(f.uri, drillStatus(f.text), parseChecklist(f.text)));
+      if (!files.length) return []; // the welcome content offers "Start Drill…"
       const c = this.cadence();
       const text = c.lastPassed
         ? `Last passed ${c.lastPassed.toISOString().slice(0, 10)} · next due ${c.due!.toISOString().slice(0, 10)}${c.overdue ? ' (overdue)' : ''}`

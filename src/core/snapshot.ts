@@ -192,6 +192,27 @@ async function finishHeader(dest: string): Promise<{ header: DbHeader; pageCount
 }
 
 /**
+ * Waits until a rollback-journal writer has just committed (its journal went from present to
+ * absent), or until `maxMs` passed; polls every millisecond without blocking the event loop.
+ */
+async function waitForCommit(db: string, maxMs: number, signal?: AbortSignal): Promise<void> {
+  const journal = `${db}-journal`;
+  const end = Date.now() + maxMs;
+  let seen = false;
+  let firstMtime: bigint | undefined;
+  while (Date.now() < end && !signal?.aborted) {
+    const [st, main] = await Promise.all([fsp.stat(journal).catch(() => null), fsp.stat(db, { bigint: true }).catch(() => null)]);
+    const live = !!st && st.size > 0;
+    firstMtime ??= main?.mtimeNs;
+    // A fast writer (synchronous=OFF) keeps its journal for microseconds: a new mtime on the main
+    // file with no journal present also means "just committed".
+    if (live) seen = true;
+    else if (seen || (main && main.mtimeNs !== firstMtime)) return;
+    await sleep(1, signal);
+  }
+}
+
+/**
  * Writes a consistent, self-contained copy of the live database `db` to `dest`.
  * `dest` must not be the live file; companions are copied next to `dest` temporarily.
  */
@@ -259,8 +280,14 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       if (elapsed >= budget) {
         throw new BusyError(db, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})`);
       }
-      const backoff = Math.min(250, 2 ** Math.min(attempt, 8)) * (0.5 + Math.random());
-      await sleep(Math.min(backoff, budget - elapsed), signal);
+      if (mode === 'rollback') {
+        // Under steady writes the journal comes and goes with every transaction: start the next
+        // copy right after a commit, when the gap before the next transaction is longest.
+        await waitForCommit(db, Math.min(250, budget - elapsed), signal);
+      } else {
+        const backoff = Math.min(250, 2 ** Math.min(attempt, 8)) * (0.5 + Math.random());
+        await sleep(Math.min(backoff, budget - elapsed), signal);
+      }
     }
   } finally {
     await removeQuietly(walTmp);

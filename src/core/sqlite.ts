@@ -2,7 +2,7 @@
 // Two engines: sql.js holds the whole file in memory (fast, ~1.1× the file in RAM); for large
 // files node-sqlite3-wasm reads pages from disk through its Node fs VFS, in bounded memory.
 // Both only ever open private files (backups, .partial copies), never a live database.
-import { existsSync, linkSync, mkdtempSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, promises as fsp, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -107,11 +107,26 @@ async function openInMemory(file: string): Promise<Conn> {
   };
 }
 
+/** Removes alias folders that killed processes left behind (older than an hour). */
+function sweepStaleAliases(): void {
+  try {
+    const now = Date.now();
+    for (const n of readdirSync(tmpdir())) {
+      if (!n.startsWith('lifeboat-paged-')) continue;
+      const p = join(tmpdir(), n);
+      if (now - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+    }
+  } catch {
+    // best effort
+  }
+}
+
 function openPaged(file: string, cacheKiB = 262144): Conn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Database } = require('node-sqlite3-wasm');
   // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
   // a second reader fail. Opening through a link in a private temp folder keeps them there.
+  sweepStaleAliases();
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
   let alias = join(dir, 'db');
   try {

@@ -2,8 +2,8 @@
 // They implement the recipes of /work/shared/notes/e2e.md ("UI driving that proved reliable").
 // Every helper waits for what it needs (default 15 s, `{ timeout }` to change) and throws a descriptive
 // error otherwise; none relies on fixed sleeps except the documented 250 ms context-menu settle time.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { REPO } from '../workspace.mjs';
 
 export const OUTPUT_DIR = join(REPO, 'test-output', 'e2e');
@@ -50,10 +50,19 @@ export async function resetUi(page) {
   await runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
 }
 
-export async function screenshot(page, name) {
+/**
+ * Saves a PNG of the page in test-output/e2e/<name>.png; `clip` ({ x, y, width, height }) limits it to a
+ * region, `also` is another path to write the same image to (e.g. docs/images/x.png, relative to the repo).
+ */
+export async function screenshot(page, name, { clip, also } = {}) {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = join(OUTPUT_DIR, `${String(name).replace(/[^\w.-]+/g, '_')}.png`);
-  await page.screenshot({ path: file });
+  await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
+  if (also) {
+    const target = isAbsolute(also) ? also : join(REPO, also);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
   return file;
 }
 
@@ -131,6 +140,13 @@ export async function quickInputText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
   return (await w.innerText()).trim();
 }
 
+/** Placeholder of the visible quick input (the question a QuickPick asks, e.g. "Select a database"). */
+export async function quickInputPlaceholder(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const input = page.locator(`${QUICK_INPUT}:visible .quick-input-box input`);
+  await input.waitFor({ state: 'visible', timeout });
+  return (await input.getAttribute('placeholder')) ?? '';
+}
+
 // ---------------------------------------------------------------------------------- notifications
 
 const TOAST = '.notifications-toasts .notification-toast';
@@ -197,6 +213,136 @@ export async function waitForTreeLabel(page, containerId, text, { timeout = DEFA
   return labels;
 }
 
+// ---------------------------------------------------------------------------- rows of tree views
+// A contributed view container holds one pane (section) per view; `pane` is the view's name as its
+// header shows it ("Databases"), and may be left out when the container has one view or labels are unique.
+
+function viewScope(page, containerId, pane) {
+  const container = page.locator(`[id="workbench.view.extension.${containerId}"]`);
+  if (!pane) return container;
+  return container.locator('.pane').filter({ has: page.locator(`.pane-header[aria-label^="${pane}"]`) }).first();
+}
+
+/** Locator of the first row of a view container (or pane) whose label matches. */
+export function treeRow(page, containerId, label, { pane } = {}) {
+  return viewScope(page, containerId, pane).locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: matcher(label) }) }).first();
+}
+
+/**
+ * The rendered rows, in display order: `{ label, description, level, expanded, checked }`
+ * (`expanded`/`checked`: true, false, or null when the row has no twistie/checkbox).
+ */
+export async function treeRows(page, containerId, { pane } = {}) {
+  const lists = viewScope(page, containerId, pane).locator('.monaco-list');
+  const out = [];
+  for (let i = 0, n = await lists.count(); i < n; i++) {
+    const rows = await lists.nth(i).locator('.monaco-list-row').evaluateAll((els) => els.map((e) => {
+      const cb = e.querySelector('.custom-view-tree-node-item-checkbox');
+      const exp = e.getAttribute('aria-expanded');
+      return {
+        index: Number(e.dataset.index),
+        label: (e.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
+        level: Number(e.getAttribute('aria-level')),
+        expanded: exp === null ? null : exp === 'true',
+        checked: cb ? cb.getAttribute('aria-checked') === 'true' : null,
+      };
+    }));
+    rows.sort((a, b) => a.index - b.index);
+    out.push(...rows.map(({ index, ...r }) => r));
+  }
+  return out;
+}
+
+/** Waits for a row whose label matches (and whose description matches `description`, if given); returns it. */
+export async function waitForTreeRow(page, containerId, label, { pane, description, timeout = DEFAULT_TIMEOUT } = {}) {
+  const re = matcher(label);
+  const dre = description === undefined ? null : description instanceof RegExp ? description : new RegExp(escapeRe(description));
+  let rows = [];
+  try {
+    return await poll(async () => {
+      rows = await treeRows(page, containerId, { pane });
+      return rows.find((r) => re.test(r.label) && (!dre || dre.test(r.description)));
+    }, { timeout, what: `tree row ${re}${dre ? ` with description ${dre}` : ''}` });
+  } catch (err) {
+    throw new Error(`${err.message}; rows: ${JSON.stringify(rows.map((r) => `${r.label} — ${r.description}`))}`, { cause: err });
+  }
+}
+
+/** The rows directly under the row `label` (which must be expanded), in display order. */
+export async function treeChildren(page, containerId, label, { pane } = {}) {
+  const re = matcher(label);
+  const rows = await treeRows(page, containerId, { pane });
+  const at = rows.findIndex((r) => re.test(r.label));
+  if (at < 0) throw new Error(`no tree row ${re}`);
+  const children = [];
+  for (const r of rows.slice(at + 1)) {
+    if (r.level <= rows[at].level) break;
+    if (r.level === rows[at].level + 1) children.push(r);
+  }
+  return children;
+}
+
+/** Expands a collapsible row (clicking its twistie, not the row: the row may run a command). */
+export async function expandTreeRow(page, containerId, label, { pane, timeout = DEFAULT_TIMEOUT } = {}) {
+  const row = treeRow(page, containerId, label, { pane });
+  await row.waitFor({ state: 'visible', timeout });
+  await poll(async () => (await row.getAttribute('aria-expanded')) !== null, { timeout, what: `tree row ${matcher(label)} to become collapsible` });
+  if ((await row.getAttribute('aria-expanded')) === 'true') return;
+  await row.locator('.monaco-tl-twistie').click();
+  await poll(async () => (await row.getAttribute('aria-expanded')) === 'true', { timeout, what: `tree row ${matcher(label)} to expand` });
+}
+
+/** Right-clicks a tree row and chooses a context-menu item (or path), with the settle wait and retries. */
+export async function treeContextMenu(page, containerId, label, item, { pane, timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
+  const row = treeRow(page, containerId, label, { pane });
+  await row.waitFor({ state: 'visible', timeout });
+  await contextMenuOn(page, row, item, { timeout, attempts, what: `tree row ${matcher(label)}` });
+}
+
+/** Clicks an inline action (the icons shown on hover, by their title) of a tree row. */
+export async function clickTreeInlineAction(page, containerId, label, action, { pane, timeout = DEFAULT_TIMEOUT } = {}) {
+  const row = treeRow(page, containerId, label, { pane });
+  await row.waitFor({ state: 'visible', timeout });
+  await row.hover();
+  const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
+  await button.waitFor({ state: 'visible', timeout });
+  await button.click();
+}
+
+/** Clicks the checkbox of a tree row and waits until the tree shows the new state; returns it. */
+export async function toggleTreeCheckbox(page, containerId, label, { pane, timeout = DEFAULT_TIMEOUT } = {}) {
+  const row = treeRow(page, containerId, label, { pane });
+  const box = row.locator('.custom-view-tree-node-item-checkbox');
+  await box.waitFor({ state: 'visible', timeout });
+  const before = (await box.getAttribute('aria-checked')) === 'true';
+  await box.click();
+  await poll(async () => ((await box.getAttribute('aria-checked')) === 'true') !== before, { timeout, what: `checkbox of ${matcher(label)} to toggle` });
+  return !before;
+}
+
+/** Drags the sash at the side bar's right edge so that the side bar is `width` px wide. */
+export async function setSidebarWidth(page, width, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const bar = page.locator('.part.sidebar');
+  await bar.waitFor({ state: 'visible', timeout });
+  const box = await bar.boundingBox();
+  const x = box.x + box.width - 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - box.width) / 2, y, { steps: 4 });
+  await page.mouse.move(x + (width - box.width), y, { steps: 4 });
+  await page.mouse.up();
+  await poll(async () => Math.abs((await bar.boundingBox()).width - width) <= 8, { timeout: 5000, what: `side bar width ${width}` });
+  await page.mouse.move(box.x + width + 200, y); // no hover (tooltips, inline actions) left behind
+  // The sash's highlight fades out (a CSS transition): wait for it, so that screenshots do not show it.
+  await poll(async () => (await page.locator('.monaco-sash.vertical:not(.disabled)').evaluateAll((els) => els.every((e) => {
+    const c = getComputedStyle(e, '::before').backgroundColor;
+    return c === 'transparent' || /^rgba\(.*,\s*0\)$/.test(c);
+  }))), { timeout: 3000, what: 'the sash highlight to fade' }).catch(() => {});
+}
+
 // --------------------------------------------------------------------------------------- explorer
 
 /** The explorer row of a file shown at the top level (or expanded) by its name. */
@@ -247,14 +393,19 @@ async function clickMenuPath(page, path, timeout) {
 
 /** Right-clicks a file in the explorer and chooses a context-menu item, with the settle wait and retries. */
 export async function explorerContextMenu(page, fileName, item, { timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
-  const path = Array.isArray(item) ? item : [item];
   await showExplorer(page, { timeout });
   const row = explorerRow(page, fileName);
   await row.waitFor({ state: 'visible', timeout });
+  await contextMenuOn(page, row, item, { timeout, attempts, what: fileName });
+}
+
+/** Right-clicks `target` (a locator) and chooses a context-menu item (or path), with the settle wait and retries. */
+export async function contextMenuOn(page, target, item, { timeout = DEFAULT_TIMEOUT, attempts = 3, what = 'the element' } = {}) {
+  const path = Array.isArray(item) ? item : [item];
   let lastErr;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await row.click({ button: 'right' });
+      await target.click({ button: 'right' });
       if (await clickMenuPath(page, path, timeout)) return;
       lastErr = new Error('the context menu stayed open after the click');
     } catch (err) {
@@ -268,7 +419,7 @@ export async function explorerContextMenu(page, fileName, item, { timeout = DEFA
     // A drawn menu without the entry will not grow it on a retry (for a top-level entry at least).
     if (items.length && path.length === 1 && !items.some((i) => matcher(path[0]).test(i))) break;
   }
-  throw new Error(`context menu "${path.join(' > ')}" on ${fileName} failed: ${lastErr?.message}`, { cause: lastErr });
+  throw new Error(`context menu "${path.join(' > ')}" on ${what} failed: ${lastErr?.message}`, { cause: lastErr });
 }
 
 // ---------------------------------------------------------------------------------------- dialogs
@@ -282,8 +433,11 @@ export async function dialogText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
   return (await d.locator('.dialog-message-container').innerText()).trim();
 }
 
-/** Clicks a button of the modal dialog (exact text or RegExp) and waits for the dialog to close. */
-export async function clickDialogButton(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
+/**
+ * Clicks a button of the modal dialog (exact text or RegExp) and waits for the dialog to close
+ * (`{ closes: false }` when the click is expected to bring up another dialog at once).
+ */
+export async function clickDialogButton(page, text, { timeout = DEFAULT_TIMEOUT, closes = true } = {}) {
   const d = page.locator(DIALOG);
   await d.waitFor({ state: 'visible', timeout });
   const button = d.locator('.dialog-buttons .monaco-button').filter({ hasText: matcher(text) }).first();
@@ -294,7 +448,7 @@ export async function clickDialogButton(page, text, { timeout = DEFAULT_TIMEOUT 
     throw new Error(`no dialog button ${matcher(text)}; buttons: ${JSON.stringify(buttons)}`, { cause: err });
   }
   await button.click();
-  await d.waitFor({ state: 'hidden', timeout });
+  if (closes) await d.waitFor({ state: 'hidden', timeout });
 }
 
 // ------------------------------------------------------------------------------------- status bar
@@ -328,6 +482,16 @@ export async function waitForActiveEditor(page, text, { timeout = DEFAULT_TIMEOU
     const t = await activeEditorTitle(page, { timeout: 1000 });
     return re.test(t) ? t : null;
   }, { timeout, what: `active editor ${re}` });
+}
+
+/** Text of the visible lines of the active editor (monaco renders only what is on screen). */
+export async function activeEditorText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const lines = page.locator('.editor-group-container.active .editor-instance .view-lines').first();
+  await lines.waitFor({ state: 'visible', timeout });
+  const rows = await lines.locator('.view-line').evaluateAll((els) => els
+    .map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent.replace(/\u00a0/g, ' ') }))
+    .sort((a, b) => a.top - b.top).map((l) => l.text));
+  return rows.join('\n');
 }
 
 export { sleep, poll };

@@ -250,7 +250,7 @@ export async function treeRows(page, containerId, { pane } = {}) {
       };
     }));
     rows.sort((a, b) => a.index - b.index);
-    out.push(...rows.map(({ index, ...r }) => r));
+    out.push(...rows.map(({ index: _index, ...r }) => r));
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // Restore Database from Backup…, Restore Latest Backup, and the Undo that follows a restore.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BackupEntry, describeError, fmtBytes, inspectLive, RestorePreflight } from '../core';
+import { promises as fsp } from 'node:fs';
+import { BackupEntry, describeError, fmtBytes, inspectLive, readManifest, RestorePreflight } from '../core';
 import { ago, M } from '../messages';
 import { BackupNode } from '../views/databasesTree';
 import { Ctx, pickBackup, requireTrust, resolveDatabase } from './context';
@@ -31,7 +32,8 @@ function tableSummary(tables: Record<string, number>, max = 12): string {
   return rows.length > max ? `${shown}, … (${rows.length} tables)` : shown;
 }
 
-async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backup: RestorePreflight['backup']): Promise<void> {
+/** Opens the comparison document and returns a short summary of the differences for the dialog. */
+async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backup: RestorePreflight['backup']): Promise<string> {
   let live: Record<string, number> = {};
   let liveNote = '';
   try {
@@ -60,25 +62,34 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
   ctx.log.info(`Compared ${dbPath} with ${backup.file}`);
+  if (liveNote) return liveNote;
+  const diffs = names.filter((t) => live[t] !== backup.tables[t]);
+  if (!diffs.length) return 'Live vs backup: every table has the same number of rows.';
+  const shown = diffs.slice(0, 12).map((t) => `${t}: ${live[t] ?? 'missing'} → ${backup.tables[t] ?? 'missing'}`);
+  return `Live → backup row counts that differ:\n${shown.join('\n')}${diffs.length > 12 ? `\n… and ${diffs.length - 12} more (see the comparison)` : ''}`;
 }
 
-/** The modal confirmation; "Compare" shows the row counts and asks again. */
+/** The modal confirmation; "Compare" opens the row counts side by side and asks again with the differences. */
 function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined) {
   return async (p: RestorePreflight): Promise<boolean> => {
-    const when = entry ? `${ago(entry.createdAt)} (${new Date(entry.createdAt).toLocaleString()})` : '';
-    const detail = [
+    const size = entry?.sizeBytes ?? (await fsp.stat(p.backupFile).then((s) => s.size, () => 0));
+    const createdAt = entry?.createdAt ?? (await readManifest(p.backupFile))?.createdAt;
+    const when = createdAt ? `${ago(createdAt)} (${new Date(createdAt).toLocaleString()})` : '';
+    const lines = [
       `Target: ${p.dbPath}${p.liveExists ? '' : ' (does not exist now: it will be created)'}`,
-      `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(entry?.sizeBytes ?? 0)}, integrity ok`,
+      `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(size)}, integrity ok`,
       `Rows: ${tableSummary(p.backup.tables)}`,
       `Safety copy: the current database is copied first to ${p.safetyDir}`,
       ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Stop the application that uses it before restoring.`] : []),
-    ].join('\n');
-    for (let compared = false; ;) {
-      const buttons = compared ? [M.restoreButton] : [M.restoreButton, M.compareButton];
+    ];
+    let differences: string | undefined;
+    for (;;) {
+      const detail = differences ? [...lines, '', differences].join('\n') : lines.join('\n');
+      // "Compare" comes first so that the default button is never the destructive one.
+      const buttons = differences ? [M.restoreButton] : [M.compareButton, M.restoreButton];
       const choice = await vscode.window.showWarningMessage(M.restoreTitle(path.basename(p.dbPath)), { modal: true, detail }, ...buttons);
       if (choice === M.compareButton) {
-        await showComparison(ctx, docs, p.dbPath, p.backup);
-        compared = true;
+        differences = await showComparison(ctx, docs, p.dbPath, p.backup);
         continue;
       }
       return choice === M.restoreButton;

@@ -35,7 +35,7 @@ export class DrillsTreeProvider implements vscode.TreeDataProvider<DrillNode>, v
     let lastPassed: Date | null = null;
     for (const f of this.files.all()) {
       const st = drillStatus(f.text);
-      if (st.lastRun?.pass) {
+      if (st.state === 'passed' && st.lastRun) {
         const d = new Date(st.lastRun.date);
         if (!Number.isNaN(d.getTime()) && (!lastPassed || d > lastPassed)) lastPassed = d;
       }
@@ -66,6 +66,7 @@ export class DrillsTreeProvider implements vscode.TreeDataProvider<DrillNode>, v
       const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
       item.iconPath = new vscode.ThemeIcon(node.overdue ? 'warning' : 'calendar', node.overdue ? new vscode.ThemeColor('list.warningForeground') : undefined);
       item.tooltip = node.tooltip;
+      item.accessibilityInformation = { label: node.text };
       item.contextValue = 'drillCadence';
       item.command = node.overdue ? { command: 'lifeboat.startDrill', title: 'Start Drill…' } : undefined;
       return item;
@@ -100,6 +101,7 @@ export class DrillsTreeProvider implements vscode.TreeDataProvider<DrillNode>, v
     item.description = it.auto ? `auto: ${it.auto}` : undefined;
     item.tooltip = `${it.text}\nLine ${it.line + 1}${it.auto ? `\nTicked by the restore rehearsal (${it.auto})` : ''}`;
     item.contextValue = 'drillItem';
+    item.accessibilityInformation = { label: `${it.checked ? 'done' : 'not done'}: ${it.text}`, role: 'checkbox' };
     item.command = { command: 'vscode.open', title: 'Go to Item', arguments: [node.file.uri, { selection: new vscode.Range(it.line, it.column, it.line, it.column + 1) }] };
     return item;
   }

@@ -269,15 +269,17 @@ describe('drillStatus', () => {
     assert.deepEqual(drillStatus(text), { state: 'in-progress', done: 1, total: 2, lastRun: null });
   });
 
-  it('passed / failed: the newest row decides', () => {
+  it('passed / failed: the newest row decides, and passed needs every step ticked', () => {
     const pass = '| 2027-01-01T00:00:00Z | A | 1 h | f.db | 1 s | ok | yes | Pass | — |';
     const fail = '| 2027-02-01T00:00:00Z | A | 1 h | f.db | 1 s | failed | n/a | Fail | restore failed |';
-    assert.deepEqual(drillStatus(doc(items, '', HEADER, SEP, pass)), { state: 'passed', done: 0, total: 2, lastRun: { date: '2027-01-01T00:00:00Z', pass: true } });
+    assert.deepEqual(drillStatus(doc(items, '', HEADER, SEP, pass)), { state: 'in-progress', done: 0, total: 2, lastRun: { date: '2027-01-01T00:00:00Z', pass: true } });
+    const all = doc('# Drill', '- [x] one', '- [X] two');
+    assert.deepEqual(drillStatus(doc(all, '', HEADER, SEP, pass)), { state: 'passed', done: 2, total: 2, lastRun: { date: '2027-01-01T00:00:00Z', pass: true } });
     assert.deepEqual(drillStatus(doc(items, '', HEADER, SEP, pass, fail)).lastRun, { date: '2027-02-01T00:00:00Z', pass: false });
     assert.equal(drillStatus(doc(items, '', HEADER, SEP, pass, fail)).state, 'failed');
-    assert.equal(drillStatus(doc(items, '', HEADER, SEP, fail, pass)).state, 'passed');
-    assert.equal(drillStatus(doc(items, '', HEADER, SEP, pass.replace('Pass', 'PASS'))).state, 'passed');
-    assert.equal(drillStatus(doc(items, '', HEADER, SEP, pass.replace('Pass', 'Passed?'))).state, 'failed');
+    assert.equal(drillStatus(doc(all, '', HEADER, SEP, fail, pass)).state, 'passed');
+    assert.equal(drillStatus(doc(all, '', HEADER, SEP, pass.replace('Pass', 'PASS'))).state, 'passed');
+    assert.equal(drillStatus(doc(all, '', HEADER, SEP, pass.replace('Pass', 'Passed?'))).state, 'failed');
   });
 
   it('a checked item plus a Fail row is failed, not in progress', () => {
@@ -398,7 +400,9 @@ describe('recordInText', () => {
     assert.equal(lines[9], '- [ ] Manual step');
     assert.equal(lines[10], '- [ ] Unknown auto <!-- lifeboat:auto=teleport -->');
     assert.equal(lines[12], '- [ ] In code <!-- lifeboat:auto=restore -->');
-    assert.equal(drillStatus(rec.text).state, 'passed');
+    // the rehearsal passed, but the manual steps are still open
+    assert.equal(drillStatus(rec.text).state, 'in-progress');
+    assert.equal(drillStatus(rec.text).lastRun?.pass, true);
   });
 
   it('a failed rehearsal ticks only what it performed and still appends a Fail row', () => {

@@ -53,7 +53,9 @@ export function drillStatus(text: string): DrillStatus {
   const rows = (table?.rows ?? []).filter((r) => r.some((c) => c && c !== '—'));
   const last = rows[rows.length - 1];
   const lastRun = last ? { date: last[0], pass: /^pass$/i.test(last[7] ?? '') } : null;
-  const state: DrillState = lastRun ? (lastRun.pass ? 'passed' : 'failed') : done > 0 ? 'in-progress' : 'not-started';
+  // A passing rehearsal completes a drill only once every step is ticked (the injections are manual).
+  const complete = done === list.items.length;
+  const state: DrillState = lastRun ? (lastRun.pass ? (complete ? 'passed' : 'in-progress') : 'failed') : done > 0 ? 'in-progress' : 'not-started';
   return { state, done, total: list.items.length, lastRun };
 }
 

@@ -131,10 +131,9 @@ export default async function drill({ page, workspace, driver, assert, sqlite3, 
   assert.equal(done, expected.join('\n'), 'the rehearsal changed more than the auto boxes and the evidence row');
   assert.equal(sqlite3(join(workspace, 'app.db'), 'PRAGMA integrity_check;'), 'ok', 'the rehearsal touched the live database');
 
-  // The tree: the drill passed; the cadence row names the date.
+  // The tree: the rehearsal passed but the manual steps (injections) are still open.
   const passedDone = 3 + autoLines.length;
-  await driver.waitForTreeRow(page, 'lifeboat', drillLabel, { ...DR, description: `${passedDone}/${total} · passed` });
-  await driver.waitForTreeRow(page, 'lifeboat', /^Last passed \d{4}-\d\d-\d\d · next due \d{4}-\d\d-\d\d$/, DR);
+  await driver.waitForTreeRow(page, 'lifeboat', drillLabel, { ...DR, description: `${passedDone}/${total} · in progress` });
 
   // Screenshot for the docs: Drills view with the ticked Rehearsal section, the editor at the evidence.
   const dbHeader = page.locator('[id="workbench.view.extension.lifeboat"] .pane-header[aria-label^="Databases"]');

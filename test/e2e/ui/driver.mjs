@@ -52,13 +52,14 @@ export async function resetUi(page) {
 
 /**
  * Saves a PNG of the page in test-output/e2e/<name>.png; `clip` ({ x, y, width, height }) limits it to a
- * region, `also` is another path to write the same image to (e.g. docs/images/x.png, relative to the repo).
+ * region, `also` is another path to write the same image to (e.g. docs/images/x.png, relative to the repo),
+ * written only with E2E_UPDATE_DOCS=1 so that test runs leave the tracked docs alone.
  */
 export async function screenshot(page, name, { clip, also } = {}) {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const file = join(OUTPUT_DIR, `${String(name).replace(/[^\w.-]+/g, '_')}.png`);
   await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
-  if (also) {
+  if (also && process.env.E2E_UPDATE_DOCS === '1') {
     const target = isAbsolute(also) ? also : join(REPO, also);
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);

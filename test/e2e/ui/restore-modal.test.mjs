@@ -80,6 +80,7 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   await driver.screenshot(page, 'restore-undo-modal');
   assert.ok(undoText.includes(`Target: ${appDb}`), `the Undo modal does not name the target: ${undoText}`);
   assert.match(undoText, /Rows: .*\bTrack 3403\b/, `the Undo modal does not show the safety copy's rows: ${undoText}`);
+  assert.match(undoText, /Backup: app-pre-restore-\S+ — just now \(.+\), \d+(\.\d)? KB, integrity ok/, `the Undo modal lacks the safety copy's age and size: ${undoText}`);
   await driver.clickDialogButton(page, 'Restore');
   await driver.poll(() => trackCount() === 3403, { timeout: 30_000, what: 'app.db to hold 3403 Track rows again' });
   assert.equal(sqlite3(appDb, 'PRAGMA integrity_check;'), 'ok');
@@ -104,6 +105,8 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   // The modal comes back (without Compare); Cancel leaves the database alone.
   const again = await driver.dialogText(page);
   assert.match(again, /Restore app\.db from a backup\?/);
+  assert.match(again, /Track: 3403 → 3503/, `the modal does not repeat the differences: ${again}`);
+  assert.doesNotMatch(again, /Album: /, 'tables with equal counts are not listed as differences');
   assert.deepEqual((await page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').allTextContents()).map((s) => s.trim()).sort(), ['Cancel', 'Restore']);
   const copiesBeforeCancel = safetyCopies(backupDir).length;
   await driver.clickDialogButton(page, 'Cancel');

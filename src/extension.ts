@@ -52,6 +52,9 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'lifeboat.backupDatabase': (a) => backupDatabaseCommand(ctx, a),
     'lifeboat.backupAll': () => backupAllCommand(ctx),
+    // the same commands under the titles the explorer and editor menus use
+    'lifeboat.backupFile': (a) => backupDatabaseCommand(ctx, a),
+    'lifeboat.restoreFile': (a) => restoreDatabaseCommand(ctx, docs, a),
     'lifeboat.restoreDatabase': (a) => restoreDatabaseCommand(ctx, docs, a),
     'lifeboat.restoreLatest': (a) => restoreLatestCommand(ctx, docs, a),
     'lifeboat.verifyBackup': (a) => verifyBackupCommand(ctx, a),

@@ -71,8 +71,19 @@ export interface WalHeader {
  * SQLite's WAL checksum: pairs of 32-bit words, in the byte order the magic number names,
  * summed Fibonacci-style. `data.length` must be a multiple of 8.
  */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export function walChecksum(data: Buffer, bigEndian: boolean, s0 = 0, s1 = 0): [number, number] {
   const n = data.length & ~7;
+  if (!bigEndian && HOST_LITTLE_ENDIAN && data.byteOffset % 4 === 0) {
+    // the common case (a WAL written on a little-endian machine): read words directly, ~10× faster
+    const w = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
+    for (let i = 0; i < w.length; i += 2) {
+      s0 = (s0 + w[i] + s1) >>> 0;
+      s1 = (s1 + w[i + 1] + s0) >>> 0;
+    }
+    return [s0, s1];
+  }
   if (bigEndian) {
     for (let i = 0; i < n; i += 8) {
       s0 = (s0 + data.readUInt32BE(i) + s1) >>> 0;

@@ -101,23 +101,30 @@ async function applyWal(walCopy: string, dest: string, pageSize: number, signal?
     if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
     const idx = new WalIndex(header);
     const frameSize = idx.frameSize;
-    const framesPerChunk = Math.max(1, Math.floor(CHUNK / frameSize));
-    const buf = Buffer.alloc(framesPerChunk * frameSize);
-    let pos = WAL_HEADER_SIZE;
-    outer: for (;;) {
-      throwIfAborted(signal);
-      const { bytesRead: n } = await fh.read(buf, 0, buf.length, pos);
-      const whole = Math.floor(n / frameSize);
-      for (let i = 0; i < whole; i++) {
-        if (!idx.addFrame(buf.subarray(i * frameSize, (i + 1) * frameSize), pos + i * frameSize)) break outer;
+    // A WAL of up to 64 MiB is read once into memory; a larger one is streamed in chunks.
+    const walSize = (await fh.stat()).size;
+    const inMemory = walSize <= 64 * 1024 * 1024 ? await fh.readFile() : null;
+    if (inMemory) {
+      for (let pos = WAL_HEADER_SIZE; pos + frameSize <= inMemory.length; pos += frameSize) {
+        if (!idx.addFrame(inMemory.subarray(pos, pos + frameSize), pos)) break;
       }
-      if (whole < framesPerChunk) break;
-      pos += whole * frameSize;
+    } else {
+      const framesPerChunk = Math.max(1, Math.floor(CHUNK / frameSize));
+      const buf = Buffer.alloc(framesPerChunk * frameSize);
+      let pos = WAL_HEADER_SIZE;
+      outer: for (;;) {
+        throwIfAborted(signal);
+        const { bytesRead: n } = await fh.read(buf, 0, buf.length, pos);
+        const whole = Math.floor(n / frameSize);
+        for (let i = 0; i < whole; i++) {
+          if (!idx.addFrame(buf.subarray(i * frameSize, (i + 1) * frameSize), pos + i * frameSize)) break outer;
+        }
+        if (whole < framesPerChunk) break;
+        pos += whole * frameSize;
+      }
     }
     if (idx.commitCount === 0) return { frames: 0, commits: 0, dbPages: 0 };
     const entries = [...idx.committed.entries()].filter(([p]) => p <= idx.dbSizePages).sort((x, y) => x[0] - y[0]);
-    const walSize = (await fh.stat()).size;
-    const inMemory = walSize <= 64 * 1024 * 1024 ? await fh.readFile() : null;
     // Runs of consecutive pages go out in one write: far fewer round trips than page by page.
     const maxRun = Math.max(1, Math.floor(CHUNK / pageSize));
     const run = Buffer.alloc(maxRun * pageSize);

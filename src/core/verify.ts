@@ -4,7 +4,7 @@ import { CancelledError, LifeboatError, NotSqliteError, throwIfAborted } from '.
 import { HEADER_SIZE, parseDbHeader } from './format';
 import { assertReadableRegularFile, readHead } from './fsutil';
 import { readManifest, sha256File, updateManifest } from './manifest';
-import { checkDatabase, InspectResult } from './sqlite';
+import { inspectDatabase, InspectResult } from './sqlite';
 
 export interface VerifyOptions {
   signal?: AbortSignal;
@@ -38,27 +38,44 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
     await assertReadableRegularFile(file);
     const head = parseDbHeader(await readHead(file, HEADER_SIZE));
     if (typeof head === 'string') throw new NotSqliteError(file, head);
-    // hash in this thread while the workers check
-    const hashing = sha256File(file, opts.signal);
-    hashing.catch(() => undefined);
-    const checking = checkDatabase(file, { signal: opts.signal, requireTables: opts.requireTables });
-    checking.catch(() => undefined);
-    result.sha256 = await hashing;
-    const manifest = await readManifest(file);
-    if (manifest) {
-      result.checksumMatch = manifest.sha256 === result.sha256;
-      if (!result.checksumMatch) {
-        result.reason = `SHA-256 does not match the manifest (file ${result.sha256.slice(0, 12)}…, manifest ${manifest.sha256.slice(0, 12)}…): the file changed after the backup`;
+    // The check runs in a worker while this thread hashes. Row counts are only computed when the
+    // manifest cannot vouch for them (no manifest, or different bytes): its counts are exact for
+    // the bytes its SHA-256 names.
+    const local = new AbortController();
+    const stop = () => local.abort();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const checking = inspectDatabase(file, { signal: local.signal, requireTables: opts.requireTables, parts: 'integrity' });
+      checking.catch(() => undefined);
+      result.sha256 = await sha256File(file, opts.signal);
+      const manifest = await readManifest(file);
+      if (manifest) {
+        result.checksumMatch = manifest.sha256 === result.sha256;
+        if (!result.checksumMatch) {
+          result.reason = `SHA-256 does not match the manifest (file ${result.sha256.slice(0, 12)}…, manifest ${manifest.sha256.slice(0, 12)}…): the file changed after the backup`;
+        }
       }
+      const vouched = manifest && result.checksumMatch ? manifest : null;
+      const counting = vouched ? null : inspectDatabase(file, { signal: local.signal, parts: 'counts', engine: 'paged', cacheKiB: 16384 });
+      counting?.catch(() => undefined);
+      throwIfAborted(opts.signal, file);
+      const info = await checking;
+      result.info = info;
+      result.integrity = info.integrity;
+      result.engine = info.engine;
+      result.missingTables = info.missingTables;
+      if (info.ok) {
+        const counted = vouched ? { tables: vouched.tables, skippedTables: vouched.skippedTables } : await counting!;
+        result.tables = counted.tables;
+        result.skippedTables = counted.skippedTables;
+        info.tables = counted.tables;
+        info.skippedTables = counted.skippedTables;
+      }
+    } finally {
+      opts.signal?.removeEventListener('abort', stop);
+      local.abort(); // stops a count that is no longer needed
     }
-    throwIfAborted(opts.signal, file);
-    const info = await checking;
-    result.info = info;
-    result.integrity = info.integrity;
-    result.engine = info.engine;
-    result.tables = info.tables;
-    result.skippedTables = info.skippedTables;
-    result.missingTables = info.missingTables;
+    const info = result.info!;
     if (!info.ok) result.reason ??= `integrity_check failed: ${info.integrity}`;
     else if (info.missingTables.length) result.reason ??= `required table(s) missing: ${info.missingTables.join(', ')}`;
     result.ok = result.reason === null;

@@ -9,7 +9,7 @@ export default async function backupFromExplorer({ page, home, driver, assert, s
   // Contributed menus are registered together with the extension's view container: right after the
   // workbench loads, the explorer menu may not have Lifeboat's entries yet (a user would see the same).
   await page.locator('.activitybar .action-item [aria-label^="Lifeboat"]').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await driver.explorerContextMenu(page, 'notes.sqlite', 'Back Up Database…');
+  await driver.explorerContextMenu(page, 'notes.sqlite', 'Back Up Database');
   const message = await driver.waitForNotification(page, /Backed up notes\.sqlite → /, { timeout: 30_000 });
   const m = /→ (notes-backup-\d{4}-\d\d-\d\d-\d{6}(?:-\d+)?\.sqlite)\s*$/.exec(message);
   assert.ok(m, `unexpected notification text: ${message}`);

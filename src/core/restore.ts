@@ -9,7 +9,7 @@ import { backupDatabase, BackupResult, ProgressFn } from './backup';
 import {
   BusyError, CancelledError, IntegrityError, LifeboatError, NotConfirmedError, NotSqliteError, RestoreError, throwIfAborted,
 } from './errors';
-import { assertFreeSpace, fsyncDir, fsyncFile, removeQuietly, statOrNull } from './fsutil';
+import { assertFreeSpace, fastCopy, fsyncDir, fsyncFile, removeQuietly, statOrNull } from './fsutil';
 import { backupBaseName, formatTimestamp } from './naming';
 import { defaultBackupDir, preRestoreDir } from './paths';
 import { ensurePrivateDir } from './perms';
@@ -193,7 +193,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
 
   try {
     progress({ phase: 'replace', message: `Writing ${basename(dbPath)}.restore-tmp` });
-    await fsp.copyFile(backupFile, tmp);
+    await fastCopy(backupFile, tmp, signal, liveMode ?? 0o600);
     await fsp.chmod(tmp, liveMode ?? 0o600);
     await fsyncFile(tmp);
     throwIfAborted(signal, dbPath);

@@ -11,7 +11,7 @@ import {
   DbHeader, HEADER_SIZE, parseDbHeader, parseWalHeader, WAL_HEADER_SIZE, WalIndex, journalIdentity,
   planJournalRollback, superJournalName,
 } from './format';
-import { assertReadableRegularFile, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
+import { assertReadableRegularFile, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
 
 export type JournalMode = 'wal' | 'rollback';
 
@@ -241,14 +241,13 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       const walHeader = a.wal ? parseWalHeader(a.wal.head) : null;
       const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
 
-      await fsp.copyFile(db, dest);
-      await fsp.chmod(dest, 0o600); // copyFile copies the source's mode; a read-only source would lock us out
+      await fastCopy(db, dest, signal); // owner-only even when the source is read-only to us
       let companion: string | null = null;
       if (mode === 'wal' && a.wal) {
-        await fsp.copyFile(`${db}-wal`, walTmp).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+        await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
         companion = walTmp;
       } else if (mode === 'rollback' && a.journal) {
-        await fsp.copyFile(`${db}-journal`, journalTmp).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+        await fastCopy(`${db}-journal`, journalTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
         companion = journalTmp;
       }
       const b = await fingerprint(db);

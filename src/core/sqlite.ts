@@ -21,6 +21,8 @@ export interface InspectOptions {
   signal?: AbortSignal;
   /** force an engine (tests and benchmarks) */
   engine?: 'memory' | 'paged';
+  /** private folder for the paged engine's link; the caller removes it (a terminated worker cannot) */
+  aliasDir?: string;
 }
 
 export interface InspectResult {
@@ -121,13 +123,13 @@ function sweepStaleAliases(): void {
   }
 }
 
-function openPaged(file: string, cacheKiB = 262144): Conn {
+function openPaged(file: string, cacheKiB = 262144, aliasDir?: string): Conn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Database } = require('node-sqlite3-wasm');
   // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
   // a second reader fail. Opening through a link in a private temp folder keeps them there.
   sweepStaleAliases();
-  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
+  const dir = aliasDir ?? mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
   let alias = join(dir, 'db');
   try {
     symlinkSync(resolve(file), alias);
@@ -160,7 +162,7 @@ export async function inspectInProcess(file: string, opts: InspectOptions = {}):
   const paged = forced === 'paged' || (forced !== 'memory' && st.size > IN_MEMORY_LIMIT);
   let conn: Conn;
   try {
-    conn = paged ? openPaged(file, opts.cacheKiB) : await openInMemory(file);
+    conn = paged ? openPaged(file, opts.cacheKiB, opts.aliasDir) : await openInMemory(file);
   } catch (e) {
     throw translate(file, e);
   }
@@ -188,8 +190,11 @@ export async function inspectDatabase(file: string, opts: InspectOptions = {}): 
   const script = workerScript();
   if (!script) return inspectInProcess(file, opts);
   const { signal, ...rest } = opts;
+  // The parent owns the paged engine's temp folder: a worker terminated on abort runs no cleanup.
+  const aliasDir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
   return new Promise<InspectResult>((resolve, reject) => {
-    const worker = new Worker(script, { workerData: { file, opts: rest } });
+    const worker = new Worker(script, { workerData: { file, opts: { ...rest, aliasDir } } });
+    worker.once('exit', () => rmSync(aliasDir, { recursive: true, force: true }));
     let settled = false;
     const finish = (fn: () => void) => {
       if (settled) return;

@@ -22,6 +22,9 @@ const run = (cmd, args) => {
 const suites = process.argv.slice(2);
 const all = suites.length === 0;
 const roots = all ? ['test/unit', 'test/engine', 'test/concurrency', 'test/crash'] : suites.filter((s) => s !== 'e2e').map((s) => join('test', s));
+// setup.sh installs what the tests need and is missing (apt: sqlite3, the oracle; chromium and
+// headers for code-server; npm ci in test/e2e/harness). It is a no-op once everything is there.
+if (all || suites.includes('e2e')) run('bash', ['test/e2e/setup.sh']);
 if (!process.env.LIFEBOAT_SKIP_CHECK) {
   run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
   run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
@@ -31,9 +34,5 @@ const files = roots.flatMap((r) => { try { return find(r); } catch { return []; 
 if (files.length) run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files]);
 else if (!suites.includes('e2e')) { console.error('no test files found'); process.exit(1); }
 
-// The extension in a real VS Code (code-server + headless chromium), offline. setup.sh installs
-// what is missing (apt: chromium …; npm ci in test/e2e/harness) and is a no-op once done.
-if (all || suites.includes('e2e')) {
-  run('bash', ['test/e2e/setup.sh']);
-  run(process.execPath, ['test/e2e/run.mjs']);
-}
+// The extension in a real VS Code (code-server + headless chromium), offline.
+if (all || suites.includes('e2e')) run(process.execPath, ['test/e2e/run.mjs']);

@@ -4,10 +4,9 @@
 //
 // Run: node --import tsx --test test/crash/kill-backup.test.ts   (needs dist/cli.js)
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { CLI, nativeIntegrity, sha256File, tmpDir } from '../helpers';
+import { CLI, nativeIntegrity, sha256File } from '../helpers';
 import {
   AsyncRun,
   headerVersions,
@@ -23,6 +22,7 @@ import {
   spawnCli,
   startWriter,
   Writer,
+  liveLayout,
 } from '../support/proc';
 
 after(killStrays);
@@ -53,13 +53,7 @@ for (const phase of [
   test(`SIGKILL during backup × ${TRIALS_PER_PHASE}: ${phase.name}`, { timeout: 170_000 }, async (ctx) => {
     ctx.signal.addEventListener('abort', killStrays); // a timed-out test leaves no child behind
     assert.ok(existsSync(CLI), `${CLI} is missing: build first`);
-    const root = tmpDir('lifeboat-killbk-');
-    const dbDir = join(root, 'db');
-    const out = join(root, 'backups');
-    const scratch = join(root, 'scratch');
-    mkdirSync(dbDir);
-    mkdirSync(out);
-    const db = join(dbDir, 'live.db');
+    const { root, out, scratch, db } = liveLayout('lifeboat-killbk-');
     const env = { WRITER_SEED_ROWS: SEED_ROWS };
 
     let writer: Writer | undefined;

@@ -4,10 +4,10 @@
 // snapshot holding every transaction committed before it started; busy failures are counted
 // (target 0); the writer must keep ≥ 150 tx/s during the window.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { describe, test } from 'node:test';
-import { CLI, nativeCounts, nativeIntegrity, sha256File, sqlite3, tmpDir } from '../helpers';
+import { CLI, nativeCounts, nativeIntegrity, sha256File, sqlite3 } from '../helpers';
 import {
   headerVersions,
   histogram,
@@ -21,6 +21,7 @@ import {
   runCli,
   startWriter,
   WriterMsg,
+  liveLayout,
 } from './proc';
 
 const BACKUPS = 20; // successful backups required per case
@@ -63,13 +64,7 @@ export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' 
       ctx.signal.addEventListener('abort', killStrays); // a timed-out test leaves no child behind
       const label = `${mode}/${sync}`;
       assert.ok(existsSync(CLI), `${CLI} is missing: build first`);
-      const root = tmpDir(`lifeboat-live-${mode}-${sync}-`);
-      const dbDir = join(root, 'db');
-      const out = join(root, 'backups');
-      const scratch = join(root, 'scratch');
-      mkdirSync(dbDir);
-      mkdirSync(out);
-      const db = join(dbDir, 'live.db');
+      const { out, scratch, db } = liveLayout(`lifeboat-live-${mode}-${sync}-`);
 
       const writer = startWriter(db, mode, { rate: rateFor(mode), env: { WRITER_SYNC: sync } });
       let stats: WriterMsg | undefined;

@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
-import { CLI, ROOT, sqlite3 } from '../helpers';
+import { CLI, ROOT, sqlite3, tmpDir } from '../helpers';
 
 export const WRITER = join(ROOT, 'test', 'support', 'writer.cjs');
 export const WAL_HOLDER = join(ROOT, 'test', 'support', 'wal-holder.cjs');
@@ -316,4 +316,14 @@ export function histogram(values: Array<number | string | undefined>): Record<st
   const h: Record<string, number> = {};
   for (const v of values) h[String(v)] = (h[String(v)] ?? 0) + 1;
   return h;
+}
+
+/** The folders the live-writer and kill tests share: `db/` and `backups/` made, `scratch/` named. */
+export function liveLayout(prefix: string): { root: string; dbDir: string; out: string; scratch: string; db: string } {
+  const root = tmpDir(prefix);
+  const dbDir = join(root, 'db');
+  const out = join(root, 'backups');
+  mkdirSync(dbDir);
+  mkdirSync(out);
+  return { root, dbDir, out, scratch: join(root, 'scratch'), db: join(dbDir, 'live.db') };
 }

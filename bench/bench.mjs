@@ -237,6 +237,11 @@ function warm(...files) {
   for (const f of files) if (fs.existsSync(f)) run(['sh', '-c', 'cat "$1" > /dev/null', 'sh', f]);
 }
 
+/** Untimed `sync`: no command pays for the writeback of the files that the previous one left dirty. */
+function settle() {
+  run(['sync']);
+}
+
 function freshDir(name) {
   const d = path.join(RUNS_DIR, name);
   fs.rmSync(d, { recursive: true, force: true });
@@ -345,6 +350,7 @@ function measure(names, runs, src, ctx) {
       ctx.reset?.();
       const reads = ['verify', 'native', 'sha256sum'].includes(n) ? [ctx.backupFile] : [src, `${src}-wal`];
       warm(...reads);
+      settle();
       const r = TOOLS[n].run(src, ctx);
       res[n].push(r);
       log(`  run ${i + 1}/${runs} ${n.padEnd(10)} ${r.wall.toFixed(3)} s  ${(r.rssKiB / 1024).toFixed(0)} MiB${r.extra ? `  ${JSON.stringify(r.extra)}` : ''}`);
@@ -490,6 +496,7 @@ async function main() {
     const res = {};
     const one = (n, ctx) => {
       warm(...(['verify', 'native', 'sha256sum'].includes(n) ? [ctx.backupFile] : [src]));
+      settle();
       const r = TOOLS[n].run(src, ctx);
       log(`  large ${n.padEnd(10)} ${r.wall.toFixed(3)} s  ${(r.rssKiB / 1024).toFixed(0)} MiB${r.extra ? `  ${JSON.stringify(r.extra)}` : ''}`);
       (res[n] ??= []).push(r);
@@ -500,6 +507,7 @@ async function main() {
     // The timed lifeboat backup is kept as the file that verify and native check then read.
     const keepDir = freshDir('large-backup');
     warm(src);
+    settle();
     const rb = timed(['node', CLI, 'backup', '--db-path', src, '--output-dir', keepDir, '--json']);
     const jb = JSON.parse(rb.stdout);
     if (!jb.verified) throw new Error('large backup not verified');

@@ -1,10 +1,11 @@
 // Verify: is this file a healthy SQLite database, and is it the file its manifest describes?
+import { promises as fsp } from 'node:fs';
 import { resolve } from 'node:path';
 import { CancelledError, LifeboatError, NotSqliteError, throwIfAborted } from './errors';
 import { HEADER_SIZE, parseDbHeader } from './format';
 import { assertReadableRegularFile, readHead } from './fsutil';
 import { readManifest, sha256File, updateManifest } from './manifest';
-import { inspectDatabase, InspectResult } from './sqlite';
+import { inspectDatabase, InspectResult, usesMemoryEngine } from './sqlite';
 
 export interface VerifyOptions {
   signal?: AbortSignal;
@@ -45,7 +46,9 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
     const stop = () => local.abort();
     opts.signal?.addEventListener('abort', stop, { once: true });
     try {
-      const checking = inspectDatabase(file, { signal: local.signal, requireTables: opts.requireTables, parts: 'integrity' });
+      // In memory the counts cost milliseconds once the file is loaded: the same worker does them.
+      const inMemory = usesMemoryEngine((await fsp.stat(file)).size);
+      const checking = inspectDatabase(file, { signal: local.signal, requireTables: opts.requireTables, parts: inMemory ? 'all' : 'integrity' });
       checking.catch(() => undefined);
       result.sha256 = await sha256File(file, opts.signal);
       const manifest = await readManifest(file);
@@ -56,7 +59,7 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
         }
       }
       const vouched = manifest && result.checksumMatch ? manifest : null;
-      const counting = vouched ? null : inspectDatabase(file, { signal: local.signal, parts: 'counts', engine: 'paged', cacheKiB: 16384 });
+      const counting = vouched || inMemory ? null : inspectDatabase(file, { signal: local.signal, parts: 'counts', engine: 'paged', cacheKiB: 16384 });
       counting?.catch(() => undefined);
       throwIfAborted(opts.signal, file);
       const info = await checking;
@@ -65,7 +68,7 @@ export async function verifyBackup(fileArg: string, opts: VerifyOptions = {}): P
       result.engine = info.engine;
       result.missingTables = info.missingTables;
       if (info.ok) {
-        const counted = vouched ? { tables: vouched.tables, skippedTables: vouched.skippedTables } : await counting!;
+        const counted = vouched ? { tables: vouched.tables, skippedTables: vouched.skippedTables } : (counting ? await counting : info);
         result.tables = counted.tables;
         result.skippedTables = counted.skippedTables;
         info.tables = counted.tables;

@@ -115,22 +115,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 const COPY_CHUNK = 8 * 1024 * 1024;
 const COPY_LANES = 2;
 
+/** Changes a chunk of a copy in memory before it is written: `buf[0..length)` holds the bytes at `offset`. */
+export type ChunkPatch = (buf: Buffer, offset: number, length: number) => void;
+
 /**
  * Copies a file: a reflink where the file system has them (instant, no extra space), otherwise
  * in chunks of 8 MiB through two concurrent read/write lanes (memory: 16 MiB whatever the size).
  * Node's own copyFile (copy_file_range) is not used for the fallback: it truncates the
  * destination first, and on ext4 a truncated file is flushed to disk when it is closed
  * (auto_da_alloc), which made the copy 2-2.5x slower than `cp` (docs/benchmarks.md).
- * The copy is owner-only whatever the source's mode. Returns the bytes copied.
+ * The copy is owner-only whatever the source's mode. With `patch`, every chunk passes through it
+ * on its way (no reflink then). Returns the bytes copied.
  */
-export async function fastCopy(src: string, dest: string, signal?: AbortSignal, mode = 0o600): Promise<number> {
+export async function fastCopy(src: string, dest: string, signal?: AbortSignal, mode = 0o600, patch?: ChunkPatch): Promise<number> {
   if (signal?.aborted) throw new CancelledError(src);
-  try {
-    await fsp.copyFile(src, dest, C.COPYFILE_FICLONE_FORCE);
-    await fsp.chmod(dest, mode);
-    return (await fsp.stat(dest)).size;
-  } catch {
-    // no reflinks here (or the source is gone): the chunked copy says which
+  if (!patch) {
+    try {
+      await fsp.copyFile(src, dest, C.COPYFILE_FICLONE_FORCE);
+      await fsp.chmod(dest, mode);
+      return (await fsp.stat(dest)).size;
+    } catch {
+      // no reflinks here (or the source is gone): the chunked copy says which
+    }
   }
   const from = await fsp.open(src, 'r');
   try {
@@ -153,6 +159,7 @@ export async function fastCopy(src: string, dest: string, signal?: AbortSignal, 
             if (bytesRead === 0) { end = Math.min(end, off + got); break; } // the source shrank
             got += bytesRead;
           }
+          patch?.(buf, off, got);
           let put = 0;
           while (put < got) put += (await to.write(buf, put, got - put, off + put)).bytesWritten;
         }

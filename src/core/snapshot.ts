@@ -11,7 +11,7 @@ import {
   DbHeader, HEADER_SIZE, parseDbHeader, parseWalHeader, WAL_HEADER_SIZE, WalIndex, journalIdentity,
   planJournalRollback, superJournalName,
 } from './format';
-import { assertReadableRegularFile, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
+import { assertReadableRegularFile, ChunkPatch, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
 
 export type JournalMode = 'wal' | 'rollback';
 
@@ -88,6 +88,85 @@ function inconsistency(mode: JournalMode, a: Fingerprint, b: Fingerprint): strin
 }
 
 const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * A WAL up to this size is read into memory between the two fingerprints, and its committed
+ * pages are laid over the main file's chunks while they are copied: no second pass of writes.
+ * A larger WAL is copied beside the snapshot and applied afterwards, in bounded memory.
+ */
+const WAL_IN_MEMORY = 64 * 1024 * 1024;
+
+/** The in-memory limit; LIFEBOAT_WAL_IN_MEMORY_MAX (bytes) lets the tests take the other path on small WALs. */
+function walInMemoryMax(): number {
+  const v = process.env.LIFEBOAT_WAL_IN_MEMORY_MAX;
+  return v !== undefined && v !== '' && Number(v) >= 0 ? Number(v) : WAL_IN_MEMORY;
+}
+
+interface WalOverlay {
+  wal: Buffer;
+  pageSize: number;
+  pgnos: number[]; // committed pages in ascending order, each at most dbSizePages
+  offsets: number[]; // where each one's data starts in `wal`
+  dbSizePages: number; // 0: no commit, the main file stands as it is
+  commits: number;
+}
+
+/** Indexes an in-memory WAL as SQLite's recovery would; null when its header is invalid (an empty WAL to SQLite). */
+function indexWal(wal: Buffer, pageSize: number): WalOverlay | null {
+  const header = parseWalHeader(wal.subarray(0, WAL_HEADER_SIZE));
+  if (!header) return null;
+  if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
+  const idx = new WalIndex(header);
+  const frameSize = idx.frameSize;
+  for (let pos = WAL_HEADER_SIZE; pos + frameSize <= wal.length; pos += frameSize) {
+    if (!idx.addFrame(wal.subarray(pos, pos + frameSize), pos)) break;
+  }
+  const entries = idx.commitCount ? [...idx.committed.entries()].filter(([p]) => p <= idx.dbSizePages).sort((x, y) => x[0] - y[0]) : [];
+  return {
+    wal, pageSize, pgnos: entries.map((e) => e[0]), offsets: entries.map((e) => e[1]),
+    dbSizePages: idx.commitCount ? idx.dbSizePages : 0, commits: idx.commitCount,
+  };
+}
+
+/** Copies the overlay's pages that fall inside a chunk of the main file into that chunk. */
+function overlayPatch(o: WalOverlay): ChunkPatch {
+  const ps = o.pageSize;
+  return (buf, offset, length) => {
+    const end = offset + length;
+    let lo = 0;
+    let hi = o.pgnos.length;
+    const first = Math.floor(offset / ps) + 1;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (o.pgnos[mid] < first) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < o.pgnos.length; i++) {
+      const at = (o.pgnos[i] - 1) * ps;
+      if (at >= end) break;
+      const from = Math.max(at, offset);
+      const to = Math.min(at + ps, end);
+      o.wal.copy(buf, from - offset, o.offsets[i] + (from - at), o.offsets[i] + (to - at));
+    }
+  };
+}
+
+/**
+ * Writes the overlay's pages beyond the copied main file (the database grew in the WAL: everything
+ * past the main file's end is WAL pages, so this is at most the WAL's size) and sets the committed size.
+ */
+async function finishOverlay(o: WalOverlay, dest: string, copied: number): Promise<number> {
+  if (!o.dbSizePages) return 0;
+  const size = o.dbSizePages * o.pageSize;
+  const out = await fsp.open(dest, 'r+');
+  try {
+    if (size > copied) {
+      const tail = Buffer.alloc(size - copied);
+      overlayPatch(o)(tail, copied, tail.length);
+      for (let put = 0; put < tail.length;) put += (await out.write(tail, put, tail.length - put, copied + put)).bytesWritten;
+    }
+    await out.truncate(size);
+  } finally {
+    await out.close();
+  }
+  return o.pgnos.length;
+}
 
 /** Applies the committed WAL frames of `walCopy` onto `dest` (a copy of the main file). */
 async function applyWal(walCopy: string, dest: string, pageSize: number, signal?: AbortSignal): Promise<{ frames: number; commits: number; dbPages: number } | null> {
@@ -245,9 +324,18 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       const walHeader = a.wal ? parseWalHeader(a.wal.head) : null;
       const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
 
-      await fastCopy(db, dest, signal); // owner-only even when the source is read-only to us
       let companion: string | null = null;
-      if (mode === 'wal' && a.wal) {
+      let overlay: WalOverlay | null = null;
+      let copied: number;
+      const walMax = walInMemoryMax();
+      if (mode === 'wal' && a.wal && a.wal.size <= walMax) {
+        const wal = await fsp.readFile(`${db}-wal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; });
+        overlay = wal ? indexWal(wal, header.pageSize) : null;
+        copied = await fastCopy(db, dest, signal, 0o600, overlay?.dbSizePages ? overlayPatch(overlay) : undefined);
+      } else {
+        copied = await fastCopy(db, dest, signal); // owner-only even when the source is read-only to us
+      }
+      if (mode === 'wal' && a.wal && a.wal.size > walMax) {
         await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
         companion = walTmp;
       } else if (mode === 'rollback' && a.journal) {
@@ -255,14 +343,16 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
         companion = journalTmp;
       }
       const b = await fingerprint(db);
-      const copied = (await fsp.stat(dest)).size;
       let reason = inconsistency(mode, a, b);
       if (!reason && copied < header.pageSize) reason = 'main file shrank';
       if (!reason) {
         let walFramesApplied = 0;
         let walCommits = 0;
         let journalPagesRolledBack = 0;
-        if (companion === walTmp) {
+        if (overlay) {
+          walFramesApplied = await finishOverlay(overlay, dest, copied);
+          walCommits = overlay.commits;
+        } else if (companion === walTmp) {
           const r = await applyWal(walTmp, dest, header.pageSize, signal);
           if (r) { walFramesApplied = r.frames; walCommits = r.commits; }
         } else if (companion === journalTmp) {

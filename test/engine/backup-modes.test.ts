@@ -18,13 +18,13 @@ import {
 interface CaseOpts { journalMode: string; virtualTables?: string[]; shadowTables?: string[] }
 
 /** Backs up `db` and checks the result against the oracle's view of a copy of the live set. */
-function checkBackup(db: string, opts: CaseOpts): { file: string; json: BackupJson; oracleDb: string; expected: OracleView } {
+function checkBackup(db: string, opts: CaseOpts, env?: NodeJS.ProcessEnv): { file: string; json: BackupJson; oracleDb: string; expected: OracleView } {
   const oracleDb = copySet(db, tmpDir('lifeboat-oracle-'));
   const expected = oracleView(oracleDb);
   const before = liveState(db);
   const out = join(tmpDir('lifeboat-out-'), 'backups', 'nested');
   const started = Date.now();
-  const { json, file, manifest } = backupJson(db, out);
+  const { json, file, manifest } = backupJson(db, out, [], env);
   assert.deepEqual(liveState(db), before, 'the live database and its -wal/-shm/-journal are byte-for-byte unchanged');
   assertBackupFile(db, out, json, file, manifest, started);
   assertSameAsOracle(file, expected);
@@ -52,40 +52,52 @@ test('rollback-journal database', () => {
   checkBackup(db, { journalMode: 'rollback' });
 });
 
-test('WAL database with committed, un-checkpointed transactions left by a SIGKILLed writer', async () => {
-  const db = join(liveDir(), 'app.db');
-  await makeWalCrashDb(db);
-  assert.ok(statSync(db + '-wal').size > 0, 'the -wal is non-empty');
-  assert.ok(existsSync(db + '-shm'), 'the -shm was left behind');
-  // the main file alone holds only the rows from before WAL mode
-  const mainOnly = join(tmpDir(), 'app.db');
-  copyFileSync(db, mainOnly);
-  assert.deepEqual(nativeCounts(mainOnly), { items: WAL_BASE_ROWS }, 'main file alone: pre-WAL rows only');
+// Every WAL case runs twice: a WAL of up to 64 MiB is read into memory and laid over the main file
+// while it is copied; a larger one is copied beside the snapshot and applied from there.
+for (const [how, env] of [['', undefined], [' (WAL applied from a side copy, as for WALs over 64 MiB)', { LIFEBOAT_WAL_IN_MEMORY_MAX: '0' }]] as const) {
+  test(`WAL database with committed, un-checkpointed transactions left by a SIGKILLed writer${how}`, async () => {
+    const db = join(liveDir(), 'app.db');
+    await makeWalCrashDb(db);
+    assert.ok(statSync(db + '-wal').size > 0, 'the -wal is non-empty');
+    assert.ok(existsSync(db + '-shm'), 'the -shm was left behind');
+    // the main file alone holds only the rows from before WAL mode
+    const mainOnly = join(tmpDir(), 'app.db');
+    copyFileSync(db, mainOnly);
+    assert.deepEqual(nativeCounts(mainOnly), { items: WAL_BASE_ROWS }, 'main file alone: pre-WAL rows only');
 
-  const { file, expected } = checkBackup(db, { journalMode: 'wal' });
-  assert.deepEqual(expected.counts, { items: WAL_COMMITTED_ITEMS, wal_only: 2 }, 'oracle on a copy of main+wal sees the WAL commits');
-  assert.deepEqual(nativeCounts(file), { items: WAL_COMMITTED_ITEMS, wal_only: 2 }, 'the backup has the WAL commits');
-  assert.equal(sqlite3(file, 'SELECT label FROM items WHERE id = 1;'), 'updated in wal');
-  assert.equal(sqlite3(file, 'SELECT count(*) FROM items WHERE id BETWEEN 11 AND 15;'), '0');
-});
+    const { file, expected } = checkBackup(db, { journalMode: 'wal' }, env);
+    assert.deepEqual(expected.counts, { items: WAL_COMMITTED_ITEMS, wal_only: 2 }, 'oracle on a copy of main+wal sees the WAL commits');
+    assert.deepEqual(nativeCounts(file), { items: WAL_COMMITTED_ITEMS, wal_only: 2 }, 'the backup has the WAL commits');
+    assert.equal(sqlite3(file, 'SELECT label FROM items WHERE id = 1;'), 'updated in wal');
+    assert.equal(sqlite3(file, 'SELECT count(*) FROM items WHERE id BETWEEN 11 AND 15;'), '0');
+  });
 
-test('WAL reused after a RESTART checkpoint: stale frames of the older generation at its tail are ignored', async () => {
-  const db = join(liveDir(), 'restart.db');
-  await makeWalStaleTailDb(db);
-  const { file, expected } = checkBackup(db, { journalMode: 'wal' });
-  assert.deepEqual(expected.counts, { items: RESTART_ROWS + 1 });
-  assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen2 after restart';"), '50', 'newest frames win');
-  assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen1 updated';"), '50');
-  assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen2 new row';"), '1');
-});
+  test(`WAL reused after a RESTART checkpoint: stale frames of the older generation at its tail are ignored${how}`, async () => {
+    const db = join(liveDir(), 'restart.db');
+    await makeWalStaleTailDb(db);
+    const { file, expected } = checkBackup(db, { journalMode: 'wal' }, env);
+    assert.deepEqual(expected.counts, { items: RESTART_ROWS + 1 });
+    assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen2 after restart';"), '50', 'newest frames win');
+    assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen1 updated';"), '50');
+    assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label = 'gen2 new row';"), '1');
+  });
 
-test('WAL whose last frames belong to a transaction that never committed', async () => {
-  const db = join(liveDir(), 'torn.db');
-  await makeWalUncommittedTailDb(db);
-  const { file, expected } = checkBackup(db, { journalMode: 'wal' });
-  assert.deepEqual(expected.counts, { items: 500 });
-  assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label LIKE 'uncommitted%';"), '0', 'no uncommitted change in the backup');
-});
+  test(`WAL whose last frames belong to a transaction that never committed${how}`, async () => {
+    const db = join(liveDir(), 'torn.db');
+    await makeWalUncommittedTailDb(db);
+    const { file, expected } = checkBackup(db, { journalMode: 'wal' }, env);
+    assert.deepEqual(expected.counts, { items: 500 });
+    assert.equal(sqlite3(file, "SELECT count(*) FROM items WHERE label LIKE 'uncommitted%';"), '0', 'no uncommitted change in the backup');
+  });
+
+  test(`WAL database with 65536-byte pages and un-checkpointed commits${how}`, async () => {
+    const db = join(liveDir(), 'bigpages-wal.db');
+    await makeWalCrashDb(db, 65536);
+    const { file, expected } = checkBackup(db, { journalMode: 'wal' }, env);
+    assert.deepEqual(expected.counts, { items: WAL_COMMITTED_ITEMS, wal_only: 2 });
+    assert.equal(sqlite3(file, 'PRAGMA page_size;'), '65536');
+  });
+}
 
 test('a leftover journal that is not hot (PERSIST mode, zeroed header) is not rolled back', () => {
   const db = makePersistJournalDb(join(liveDir(), 'persist.db'));
@@ -121,14 +133,6 @@ test('hot no-sync journal (synchronous=OFF, nRec = 0xffffffff) left by a SIGKILL
   const { file, oracleDb } = checkBackup(db, { journalMode: 'rollback' });
   assert.ok(hotJournalCommittedOk(oracleDb), 'oracle copy shows the committed state');
   assert.ok(hotJournalCommittedOk(file), 'the backup holds the committed state');
-});
-
-test('WAL database with 65536-byte pages and un-checkpointed commits', async () => {
-  const db = join(liveDir(), 'bigpages-wal.db');
-  await makeWalCrashDb(db, 65536);
-  const { file, expected } = checkBackup(db, { journalMode: 'wal' });
-  assert.deepEqual(expected.counts, { items: WAL_COMMITTED_ITEMS, wal_only: 2 });
-  assert.equal(sqlite3(file, 'PRAGMA page_size;'), '65536');
 });
 
 test('chinook fixture', () => {

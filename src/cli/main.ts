@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
-  backupDatabase, describeError, enableEagerWasmTierUp, fmtBytes, LifeboatError, listBackups, normalizePolicy, pruneBackups,
+  backupDatabase, describeError, enableWasmTuning, fmtBytes, LifeboatError, listBackups, normalizePolicy, pruneBackups,
   resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, TOOL_VERSION, UsageError, verifyBackup,
   updateManifest,
 } from '../core';
@@ -269,6 +269,6 @@ if (require.main === module) {
       try { return await rl.question(question); } finally { rl.close(); }
     },
   };
-  enableEagerWasmTierUp(); // this process is ours alone: large checks may compile all of SQLite up front
+  enableWasmTuning(); // this process is ours alone: its V8 may compile SQLite's WASM the way the check needs
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
 }

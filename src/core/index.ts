@@ -18,7 +18,7 @@ export { parseConnectionString, resolveDbPath } from './connstr';
 export { formatBackupName, parseBackupName, isBackupOf, backupBaseName } from './naming';
 export { defaultBackupDir, backupRoot, preRestoreDir } from './paths';
 export { hasSqliteMagic, parseDbHeader } from './format';
-export { enableEagerWasmTierUp, inspectDatabase, IN_MEMORY_LIMIT } from './sqlite';
+export { enableWasmTuning, inspectDatabase, IN_MEMORY_LIMIT } from './sqlite';
 export type { InspectResult } from './sqlite';
 export { fmtBytes } from './fsutil';
 export { inspectLive, deleteBackup } from './live';

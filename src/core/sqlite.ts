@@ -21,24 +21,29 @@ export function usesMemoryEngine(size: number, engine?: InspectOptions['engine']
   return forced === 'memory' || (forced !== 'paged' && size <= IN_MEMORY_LIMIT);
 }
 
-let eagerTierUp = false;
-let eagerTierUpSet = false;
+let tuneWasm = false;
+let wasmTuned = false;
 
 /**
- * For a short-lived process that owns its V8 (the CLI, never the editor's extension host):
- * before a check by the page-reading engine, compile all of SQLite's WASM with the optimizing
- * compiler in the background instead of tiering up only the functions V8 finds hot. On 1 GiB this
- * made integrity_check about 15% faster; on small files the extra compiling costs more than it
- * saves, so in-memory checks are left alone (docs/benchmarks.md). The V8 flag is process-wide.
+ * For a short-lived process that owns its V8 (the CLI, never the editor's extension host): pick
+ * how V8 compiles SQLite's WASM for the check this process is about to run. V8's default tiers
+ * hot functions up to optimized code in the background; measured on this project's benchmark:
+ * - sql.js in memory (files up to IN_MEMORY_LIMIT): baseline code only (`--liftoff-only`) checked
+ *   10 and 100 MiB faster than tiering up (0.24 vs 0.32 s on 100 MiB) and peaked 20-40 MiB lower,
+ *   because optimizing SQLite's largest functions costs more than it saves on a check that short;
+ * - node-sqlite3-wasm from disk (larger files): optimizing everything up front in the background
+ *   (`--no-wasm-dynamic-tiering`) made integrity_check of 1 GiB about 15% faster; baseline-only
+ *   code was 6x slower there.
+ * The flags are process-wide, so the first check of the process decides (docs/benchmarks.md).
  */
-export function enableEagerWasmTierUp(): void {
-  eagerTierUp = true;
+export function enableWasmTuning(): void {
+  tuneWasm = true;
 }
 
-function applyTierUp(size: number, engine?: InspectOptions['engine']): void {
-  if (!eagerTierUp || eagerTierUpSet || usesMemoryEngine(size, engine)) return;
-  setFlagsFromString('--no-wasm-dynamic-tiering');
-  eagerTierUpSet = true;
+function applyWasmTuning(size: number, engine?: InspectOptions['engine']): void {
+  if (!tuneWasm || wasmTuned) return;
+  setFlagsFromString(usesMemoryEngine(size, engine) ? '--liftoff-only' : '--no-wasm-dynamic-tiering');
+  wasmTuned = true;
 }
 
 export interface InspectOptions {
@@ -219,7 +224,7 @@ export async function inspectDatabase(file: string, opts: InspectOptions = {}): 
   const script = workerScript();
   if (!script) return inspectInProcess(file, opts);
   const { signal, ...rest } = opts;
-  applyTierUp((await fsp.stat(file)).size, opts.engine);
+  applyWasmTuning((await fsp.stat(file)).size, opts.engine);
   // The parent owns the paged engine's temp folder: a worker terminated on abort runs no cleanup.
   const aliasDir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
   return new Promise<InspectResult>((resolve, reject) => {

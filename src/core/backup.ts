@@ -56,7 +56,7 @@ async function cleanStalePartials(dir: string): Promise<void> {
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
   const now = Date.now();
   for (const n of names) {
-    if (!/\.partial(\.(wal|journal)-tmp)?$/.test(n)) continue;
+    if (!/\.partial(\.(wal|journal)-tmp)?(\.copy-tmp)?$/.test(n)) continue;
     const st = await statOrNull(join(dir, n));
     if (st && now - st.mtimeMs > STALE_PARTIAL_MS) await removeQuietly(join(dir, n));
   }

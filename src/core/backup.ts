@@ -1,4 +1,4 @@
-// Backup: a consistent snapshot written as `<name>.partial`, checked by SQLite (WASM), hashed,
+// Backup: a consistent snapshot written as `<name>.partial.copy` (the name claimed by `<name>.partial`), checked by SQLite (WASM), hashed,
 // then committed under a collision-free name with its manifest. On any failure nothing is left
 // that could be taken for a backup.
 import { promises as fsp } from 'node:fs';
@@ -56,7 +56,7 @@ async function cleanStalePartials(dir: string): Promise<void> {
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
   const now = Date.now();
   for (const n of names) {
-    if (!/\.partial(\.(wal|journal)-tmp)?(\.copy-tmp)?$/.test(n)) continue;
+    if (!/\.partial(\.copy)?(\.(wal|journal)-tmp)?$/.test(n)) continue;
     const st = await statOrNull(join(dir, n));
     if (st && now - st.mtimeMs > STALE_PARTIAL_MS) await removeQuietly(join(dir, n));
   }
@@ -79,7 +79,7 @@ async function reserveName(dir: string, namer: (seq: number) => string): Promise
   throw new LifeboatError('cannot find a free backup name', dir);
 }
 
-/** Publishes the partial under `final` without ever replacing an existing file. */
+/** Publishes the copy under `final` without ever replacing an existing file. */
 async function commitFile(partial: string, final: string): Promise<boolean> {
   try {
     await fsp.link(partial, final);
@@ -120,32 +120,38 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     return opts.label ? `${dbName}-${opts.label}-${name.slice(dbName.length + '-backup-'.length)}` : name;
   };
   let { final, partial } = await reserveName(outputDir, namer);
+  // `partial` is the empty claim on the name; the copy is written beside it as `<name>.partial.copy`,
+  // a file created fresh that nobody else touches (fastCopy says why it is not the claim itself).
+  let work = `${partial}.copy`;
   try {
     progress({ phase: 'snapshot', message: `Copying ${dbPath}` });
-    const snap = await takeSnapshot(dbPath, partial, { signal, busyTimeoutMs: opts.busyTimeoutMs, fsync: false });
-    await secureFile(partial);
+    const snap = await takeSnapshot(dbPath, work, { signal, busyTimeoutMs: opts.busyTimeoutMs, fsync: false });
+    await secureFile(work);
     throwIfAborted(signal, dbPath);
 
     progress({ phase: 'check', message: 'Running integrity_check on the copy' });
     // The check runs in workers; meanwhile this thread makes the copy durable and hashes it.
-    const hashing = fsyncFile(partial).then(() => sha256File(partial, signal));
+    const copy = work;
+    const hashing = fsyncFile(copy).then(() => sha256File(copy, signal));
     hashing.catch(() => undefined);
-    const info = await checkDatabase(partial, { signal });
+    const info = await checkDatabase(work, { signal });
     if (!info.ok) {
       throw new IntegrityError(dbPath, `the copy fails integrity_check, so the database itself is damaged: ${info.integrity}`);
     }
     progress({ phase: 'hash', message: 'Computing SHA-256' });
     const sha256 = await hashing;
-    const sizeBytes = (await fsp.stat(partial)).size;
+    const sizeBytes = (await fsp.stat(work)).size;
     throwIfAborted(signal, dbPath);
 
     progress({ phase: 'commit', message: 'Saving the backup' });
     // A concurrent run may have taken the name between reservation and now: take the next free one.
-    while (!(await commitFile(partial, final))) {
+    while (!(await commitFile(work, final))) {
       const next = await reserveName(outputDir, namer);
-      await fsp.rename(partial, next.partial);
+      const nextWork = `${next.partial}.copy`;
+      await fsp.rename(work, nextWork);
       await removeQuietly(partial);
       ({ final, partial } = next);
+      work = nextWork;
     }
     const durationMs = Date.now() - started;
     const manifest: Manifest = {
@@ -202,6 +208,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
       manifest,
     };
   } finally {
+    await removeQuietly(work);
     await removeQuietly(partial);
   }
 }

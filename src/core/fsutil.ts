@@ -114,26 +114,16 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /**
  * Copies a file the way `cp` does: a reflink where the file system has them (instant, no extra
  * space), otherwise the kernel copies it (copy_file_range/sendfile: nothing passes through our
- * memory, whatever the size). The copy goes to a new `<dest>.copy-tmp` created exclusively and is
- * then renamed over `dest`:
- * - Node's copyFile truncates a destination that may already exist, and ext4 flushes a truncated
- *   file to disk when it is closed (auto_da_alloc): that made the copy 2.3x slower than `cp` on
- *   1 GiB; into a new file it runs at `cp`'s speed (docs/benchmarks.md);
- * - on failure Node removes the file it was copying into, and `dest` may be a name reserved by an
- *   exclusive create that must not disappear meanwhile.
- * The copy is owner-only whatever the source's mode. Returns its size.
+ * memory, whatever the size). `dest` must not exist: it is created exclusively, and that is also
+ * what keeps the copy fast. On ext4 a file that was truncated, or renamed over another file, is
+ * flushed to disk right then (auto_da_alloc); Node's copyFile truncates a destination unless it
+ * creates it exclusively, and a copy into a temporary file renamed over `dest` paid the same
+ * flush: both were 2.3x slower than `cp` on 1 GiB (docs/benchmarks.md). The copy is owner-only
+ * whatever the source's mode. Returns its size.
  */
 export async function fastCopy(src: string, dest: string, signal?: AbortSignal, mode = 0o600): Promise<number> {
   if (signal?.aborted) throw new CancelledError(src);
-  const tmp = `${dest}.copy-tmp`;
-  await removeQuietly(tmp); // left by a killed run
-  try {
-    await fsp.copyFile(src, tmp, C.COPYFILE_EXCL | C.COPYFILE_FICLONE);
-    await fsp.chmod(tmp, mode);
-    await fsp.rename(tmp, dest);
-  } catch (e) {
-    await removeQuietly(tmp);
-    throw e;
-  }
+  await fsp.copyFile(src, dest, C.COPYFILE_EXCL | C.COPYFILE_FICLONE);
+  await fsp.chmod(dest, mode);
   return (await fsp.stat(dest)).size;
 }

@@ -300,8 +300,8 @@ async function waitForCommit(db: string, maxMs: number, signal?: AbortSignal): P
 }
 
 /**
- * Writes a consistent, self-contained copy of the live database `db` to `dest`.
- * `dest` must not be the live file; companions are copied next to `dest` temporarily.
+ * Writes a consistent, self-contained copy of the live database `db` to `dest`, a path private to
+ * the caller (whatever is there is replaced). A large WAL is copied next to `dest` temporarily.
  */
 export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
   const { signal } = opts;
@@ -320,6 +320,8 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       const walHeader = a.wal ? parseWalHeader(a.wal.head) : null;
       const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
 
+      await removeQuietly(dest); // the previous attempt's copy (dest is private to the caller)
+      await removeQuietly(walTmp);
       const copied = await fastCopy(db, dest, signal); // owner-only even when the source is read-only to us
       let companion: string | null = null;
       let wal: Buffer | null = null;

@@ -76,13 +76,17 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export function walChecksum(data: Buffer, bigEndian: boolean, s0 = 0, s1 = 0): [number, number] {
   const n = data.length & ~7;
   if (!bigEndian && HOST_LITTLE_ENDIAN && data.byteOffset % 4 === 0) {
-    // the common case (a WAL written on a little-endian machine): read words directly, ~10× faster
-    const w = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
+    // the common case (a WAL written on a little-endian machine): read words directly, ~10× faster.
+    // Signed 32-bit words and `| 0` keep every sum in int32 arithmetic (wrapping as SQLite's u32
+    // does): twice as fast as unsigned words with `>>> 0`, which V8 computes in doubles.
+    const w = new Int32Array(data.buffer, data.byteOffset, n >>> 2);
+    let a = s0 | 0;
+    let b = s1 | 0;
     for (let i = 0; i < w.length; i += 2) {
-      s0 = (s0 + w[i] + s1) >>> 0;
-      s1 = (s1 + w[i + 1] + s0) >>> 0;
+      a = (((a + w[i]) | 0) + b) | 0;
+      b = (((b + w[i + 1]) | 0) + a) | 0;
     }
-    return [s0, s1];
+    return [a >>> 0, b >>> 0];
   }
   if (bigEndian) {
     for (let i = 0; i < n; i += 8) {
@@ -96,6 +100,11 @@ export function walChecksum(data: Buffer, bigEndian: boolean, s0 = 0, s1 = 0): [
     }
   }
   return [s0, s1];
+}
+
+/** The int32 whose little-endian bytes are the big-endian bytes of `x` (and back). */
+function bswap32(x: number): number {
+  return ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
 }
 
 /** Returns null when the WAL header is absent or invalid: SQLite then treats the WAL as empty. */
@@ -126,8 +135,12 @@ export function parseWalHeader(buf: Buffer): WalHeader | null {
  * first frame that fails; uncommitted frames after the last commit frame are ignored).
  */
 export class WalIndex {
-  readonly committed = new Map<number, number>(); // pgno → file offset of the page data
-  private pending = new Map<number, number>();
+  // every valid frame in log order: its page number and the file offset of its page data
+  private framePgno = new Uint32Array(1024);
+  private frameData = new Float64Array(1024);
+  private committedFrames = 0; // valid frames up to and including the last commit frame
+  private committedMap: Map<number, number> | null = null;
+  private committedMapFrames = -1;
   dbSizePages = 0; // database size after the last commit, 0 = no commit seen
   commitCount = 0;
   validFrames = 0;
@@ -137,6 +150,17 @@ export class WalIndex {
 
   constructor(readonly header: WalHeader) {
     [this.s0, this.s1] = header.checksum;
+  }
+
+  /** pgno → file offset of the page data of its latest frame in a committed transaction. */
+  get committed(): Map<number, number> {
+    if (this.committedMapFrames !== this.committedFrames) {
+      const m = new Map<number, number>();
+      for (let i = 0; i < this.committedFrames; i++) m.set(this.framePgno[i], this.frameData[i]);
+      this.committedMap = m;
+      this.committedMapFrames = this.committedFrames;
+    }
+    return this.committedMap as Map<number, number>;
   }
 
   get frameSize(): number {
@@ -155,15 +179,79 @@ export class WalIndex {
     sum = walChecksum(frame.subarray(WAL_FRAME_HEADER_SIZE), h.bigEndianChecksum, sum[0], sum[1]);
     if (sum[0] !== frame.readUInt32BE(16) || sum[1] !== frame.readUInt32BE(20)) return this.end();
     [this.s0, this.s1] = sum;
-    this.validFrames++;
-    this.pending.set(pgno, offset + WAL_FRAME_HEADER_SIZE);
+    this.reserve(1);
+    this.accept(pgno, commitSize, offset);
+    return true;
+  }
+
+  /**
+   * Feeds every whole frame of `buf`, whose first byte is the start of a frame at `offset` in the
+   * WAL; a partial frame at its end is left for the next call. Returns false once the log ended.
+   * The same as addFrame frame by frame, but in the common case (little-endian checksums on a
+   * little-endian host, `buf` 4-byte aligned) one loop over one word view of the buffer: 31 MiB of
+   * WAL indexed in 22-37 ms instead of 67-89 ms in a fresh process, where a small per-frame
+   * checksum helper stays unoptimized for most of the WAL.
+   */
+  addFrames(buf: Buffer, offset: number): boolean {
+    if (this.ended) return false;
+    const fs = this.frameSize;
+    if (this.header.bigEndianChecksum || !HOST_LITTLE_ENDIAN || buf.byteOffset % 4 !== 0) {
+      for (let pos = 0; pos + fs <= buf.length; pos += fs) {
+        if (!this.addFrame(buf.subarray(pos, pos + fs), offset + pos)) return false;
+      }
+      return true;
+    }
+    const h = this.header;
+    const w = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
+    const words = fs >>> 2; // frame sizes are 24 + a power of two >= 512: whole word pairs
+    this.reserve(Math.floor(buf.length / fs));
+    let s0 = this.s0 | 0;
+    let s1 = this.s1 | 0;
+    const salt1 = bswap32(h.salt1);
+    const salt2 = bswap32(h.salt2);
+    for (let pos = 0; pos + fs <= buf.length; pos += fs) {
+      const i = pos >>> 2;
+      const pgno = bswap32(w[i]) >>> 0;
+      const commitSize = bswap32(w[i + 1]) >>> 0;
+      if (pgno === 0 || w[i + 2] !== salt1 || w[i + 3] !== salt2) return this.end();
+      let a = (((s0 + w[i]) | 0) + s1) | 0; // the frame header's first 8 bytes
+      let b = (((s1 + w[i + 1]) | 0) + a) | 0;
+      for (let k = i + 6, end = i + words; k < end; k += 2) { // then the page
+        a = (((a + w[k]) | 0) + b) | 0;
+        b = (((b + w[k + 1]) | 0) + a) | 0;
+      }
+      if (a !== bswap32(w[i + 4]) || b !== bswap32(w[i + 5])) return this.end();
+      s0 = a;
+      s1 = b;
+      this.accept(pgno, commitSize, offset + pos);
+    }
+    this.s0 = s0 >>> 0;
+    this.s1 = s1 >>> 0;
+    return true;
+  }
+
+  /** Makes room for `more` frames (outside the loops: code that a loop runs rarely makes V8 recompile it). */
+  private reserve(more: number): void {
+    const need = this.validFrames + more;
+    if (need <= this.framePgno.length) return;
+    const size = Math.max(need, 2 * this.framePgno.length);
+    const pg = new Uint32Array(size);
+    pg.set(this.framePgno);
+    this.framePgno = pg;
+    const at = new Float64Array(size);
+    at.set(this.frameData);
+    this.frameData = at;
+  }
+
+  private accept(pgno: number, commitSize: number, frameOffset: number): void {
+    const n = this.validFrames++;
+    this.framePgno[n] = pgno;
+    this.frameData[n] = frameOffset + WAL_FRAME_HEADER_SIZE;
     if (commitSize !== 0) {
-      for (const [p, off] of this.pending) this.committed.set(p, off);
-      this.pending.clear();
+      this.committedFrames = n + 1;
       this.dbSizePages = commitSize;
       this.commitCount++;
     }
-    return true;
   }
 
   private end(): false {

@@ -117,10 +117,7 @@ function indexWal(wal: Buffer, pageSize: number): WalOverlay | null {
   if (!header) return null;
   if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
   const idx = new WalIndex(header);
-  const frameSize = idx.frameSize;
-  for (let pos = WAL_HEADER_SIZE; pos + frameSize <= wal.length; pos += frameSize) {
-    if (!idx.addFrame(wal.subarray(pos, pos + frameSize), pos)) break;
-  }
+  idx.addFrames(wal.subarray(WAL_HEADER_SIZE), WAL_HEADER_SIZE);
   const entries = idx.commitCount ? [...idx.committed.entries()].filter(([p]) => p <= idx.dbSizePages).sort((x, y) => x[0] - y[0]) : [];
   return {
     wal, pageSize, pgnos: entries.map((e) => e[0]), offsets: entries.map((e) => e[1]),
@@ -182,20 +179,16 @@ async function applyWal(walCopy: string, dest: string, pageSize: number, signal?
     const walSize = (await fh.stat()).size;
     const inMemory = walSize <= 64 * 1024 * 1024 ? await fh.readFile() : null;
     if (inMemory) {
-      for (let pos = WAL_HEADER_SIZE; pos + frameSize <= inMemory.length; pos += frameSize) {
-        if (!idx.addFrame(inMemory.subarray(pos, pos + frameSize), pos)) break;
-      }
+      idx.addFrames(inMemory.subarray(WAL_HEADER_SIZE), WAL_HEADER_SIZE);
     } else {
       const framesPerChunk = Math.max(1, Math.floor(CHUNK / frameSize));
       const buf = Buffer.alloc(framesPerChunk * frameSize);
       let pos = WAL_HEADER_SIZE;
-      outer: for (;;) {
+      for (;;) {
         throwIfAborted(signal);
         const { bytesRead: n } = await fh.read(buf, 0, buf.length, pos);
         const whole = Math.floor(n / frameSize);
-        for (let i = 0; i < whole; i++) {
-          if (!idx.addFrame(buf.subarray(i * frameSize, (i + 1) * frameSize), pos + i * frameSize)) break outer;
-        }
+        if (!idx.addFrames(buf.subarray(0, whole * frameSize), pos)) break;
         if (whole < framesPerChunk) break;
         pos += whole * frameSize;
       }
@@ -322,20 +315,33 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
 
       await removeQuietly(dest); // the previous attempt's copy (dest is private to the caller)
       await removeQuietly(walTmp);
-      const copied = await fastCopy(db, dest, signal); // owner-only even when the source is read-only to us
-      let companion: string | null = null;
-      let wal: Buffer | null = null;
-      let journal: Buffer | null = null;
+      // The kernel copies the main file (owner-only even when the source is read-only to us) while
+      // the companion is read, and a WAL read into memory is indexed, on the other core.
+      const copying = fastCopy(db, dest, signal);
       const walMax = walInMemoryMax();
-      if (mode === 'wal' && a.wal && a.wal.size <= walMax) {
-        wal = await fsp.readFile(`${db}-wal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; });
-      } else if (mode === 'wal' && a.wal) {
-        await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
-        companion = walTmp;
-      } else if (mode === 'rollback' && a.journal) {
-        // read straight into memory (the rollback needs all of it there anyway): one read in the window
-        journal = await fsp.readFile(`${db}-journal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; });
-      }
+      const companionRead = (async (): Promise<{ overlay?: WalOverlay | Error | null; companion?: string; journal?: Buffer | null }> => {
+        if (mode === 'wal' && a.wal && a.wal.size <= walMax) {
+          const wal = await fsp.readFile(`${db}-wal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; });
+          if (!wal) return { overlay: null };
+          try {
+            return { overlay: indexWal(wal, header.pageSize) };
+          } catch (e) {
+            return { overlay: e as Error }; // reported only if the copy proves consistent
+          }
+        } else if (mode === 'wal' && a.wal) {
+          await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+          return { companion: walTmp };
+        } else if (mode === 'rollback' && a.journal) {
+          // read straight into memory (the rollback needs all of it there anyway): one read in the window
+          return { journal: await fsp.readFile(`${db}-journal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; }) };
+        }
+        return {};
+      })();
+      const [copyDone, companionDone] = await Promise.allSettled([copying, companionRead]);
+      if (copyDone.status === 'rejected') throw copyDone.reason;
+      if (companionDone.status === 'rejected') throw companionDone.reason;
+      const { overlay, companion, journal } = companionDone.value;
+      const copied = copyDone.value;
       const b = await fingerprint(db);
       let reason = inconsistency(mode, a, b);
       if (!reason && copied < header.pageSize) reason = 'main file shrank';
@@ -343,7 +349,7 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
         let walFramesApplied = 0;
         let walCommits = 0;
         let journalPagesRolledBack = 0;
-        const overlay = wal ? indexWal(wal, header.pageSize) : null;
+        if (overlay instanceof Error) throw overlay;
         if (overlay) {
           walFramesApplied = await applyOverlay(overlay, dest);
           walCommits = overlay.commits;

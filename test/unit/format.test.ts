@@ -150,12 +150,37 @@ function encodeWal(o: WalOpts, frames: Frame[]): Buffer {
   return Buffer.concat(out);
 }
 
+/**
+ * Indexes a WAL frame by frame with addFrame, and checks that addFrames gives the same index fed
+ * all at once, in chunks of 1–3 frames, and from a copy at an odd address (its per-frame path).
+ */
 function indexWal(wal: Buffer): WalIndex {
   const hdr = parseWalHeader(wal);
   assert.ok(hdr, 'WAL header');
   const idx = new WalIndex(hdr);
   for (let off = WAL_HEADER_SIZE; off < wal.length; off += idx.frameSize) {
     if (!idx.addFrame(wal.subarray(off, off + idx.frameSize), off)) break;
+  }
+  const fs = idx.frameSize;
+  const body = wal.subarray(WAL_HEADER_SIZE);
+  const odd = Buffer.concat([Buffer.alloc(1), body]).subarray(1);
+  const variants: Array<[string, (x: WalIndex) => void]> = [
+    ['all at once', (x) => x.addFrames(body, WAL_HEADER_SIZE)],
+    ['odd address', (x) => x.addFrames(odd, WAL_HEADER_SIZE)],
+    ['chunks', (x) => {
+      for (let at = 0, k = 0; at < body.length; k++) {
+        const n = ((k % 3) + 1) * fs;
+        if (!x.addFrames(body.subarray(at, at + n), WAL_HEADER_SIZE + at)) break;
+        at += n;
+      }
+    }],
+  ];
+  const whole = body.length % fs === 0; // a partial last frame ends addFrame's log, addFrames leaves it
+  for (const [name, feed] of variants) {
+    const x: WalIndex = new WalIndex(hdr);
+    feed(x);
+    assert.deepEqual([[...x.committed], x.dbSizePages, x.commitCount, x.validFrames], [[...idx.committed], idx.dbSizePages, idx.commitCount, idx.validFrames], `addFrames (${name}) = addFrame`);
+    if (whole) assert.equal(x.ended, idx.ended, `addFrames (${name}) ends where addFrame does`);
   }
   return idx;
 }
@@ -205,6 +230,31 @@ describe('WAL', () => {
     assert.deepEqual(walChecksum(d.subarray(8), true, 1, 3), walChecksum(d, true), 'chains through its seeds');
     assert.deepEqual(walChecksum(Buffer.alloc(8, 0xff), true, 1, 0), [0, 0xffffffff]);
     assert.deepEqual(walChecksum(d.subarray(0, 12), true), [1, 3]);
+  });
+
+  it('walChecksum: the word-array fast path (little-endian, aligned) equals a BigInt reference, with large seeds and words', () => {
+    const ref = (b: Buffer, big: boolean, s0: number, s1: number): [number, number] => {
+      let a = BigInt(s0);
+      let c = BigInt(s1);
+      const M = 0xffffffffn;
+      for (let i = 0; i + 8 <= b.length; i += 8) {
+        a = (a + BigInt(big ? b.readUInt32BE(i) : b.readUInt32LE(i)) + c) & M;
+        c = (c + BigInt(big ? b.readUInt32BE(i + 4) : b.readUInt32LE(i + 4)) + a) & M;
+      }
+      return [Number(a), Number(c)];
+    };
+    const data = Buffer.alloc(4096 + 16);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >> 3) * 29 + 0x80) & 0xff;
+    const aligned = data.subarray(8, 8 + 4096);
+    const misaligned = Buffer.concat([Buffer.alloc(1), aligned]).subarray(1); // byteOffset 1: the per-word path
+    assert.notEqual(misaligned.byteOffset % 4, 0);
+    for (const [s0, s1] of [[0, 0], [0xffffffff, 0xfffffffe], [0x80000000, 1]]) {
+      for (const big of [false, true]) {
+        const want = ref(aligned, big, s0, s1);
+        assert.deepEqual(walChecksum(aligned, big, s0, s1), want, `aligned, ${big ? 'BE' : 'LE'}, seeds ${s0}/${s1}`);
+        assert.deepEqual(walChecksum(misaligned, big, s0, s1), want, `misaligned, ${big ? 'BE' : 'LE'}, seeds ${s0}/${s1}`);
+      }
+    }
   });
 
   it('parseWalHeader: fields of a hand-built header in both byte orders; null when invalid', () => {

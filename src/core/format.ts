@@ -139,8 +139,6 @@ export class WalIndex {
   private framePgno = new Uint32Array(1024);
   private frameData = new Float64Array(1024);
   private committedFrames = 0; // valid frames up to and including the last commit frame
-  private committedMap: Map<number, number> | null = null;
-  private committedMapFrames = -1;
   dbSizePages = 0; // database size after the last commit, 0 = no commit seen
   commitCount = 0;
   validFrames = 0;
@@ -154,13 +152,14 @@ export class WalIndex {
 
   /** pgno → file offset of the page data of its latest frame in a committed transaction. */
   get committed(): Map<number, number> {
-    if (this.committedMapFrames !== this.committedFrames) {
-      const m = new Map<number, number>();
-      for (let i = 0; i < this.committedFrames; i++) m.set(this.framePgno[i], this.frameData[i]);
-      this.committedMap = m;
-      this.committedMapFrames = this.committedFrames;
-    }
-    return this.committedMap as Map<number, number>;
+    const m = new Map<number, number>();
+    for (let i = 0; i < this.committedFrames; i++) m.set(this.framePgno[i], this.frameData[i]);
+    return m;
+  }
+
+  /** The pages the committed state takes from the WAL, [pgno, data offset] by page number, none past its size. */
+  committedPages(): Array<[number, number]> {
+    return [...this.committed].filter(([p]) => p <= this.dbSizePages).sort((x, y) => x[0] - y[0]);
   }
 
   get frameSize(): number {

@@ -118,7 +118,7 @@ function indexWal(wal: Buffer, pageSize: number): WalOverlay | null {
   if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
   const idx = new WalIndex(header);
   idx.addFrames(wal.subarray(WAL_HEADER_SIZE), WAL_HEADER_SIZE);
-  const entries = idx.commitCount ? [...idx.committed.entries()].filter(([p]) => p <= idx.dbSizePages).sort((x, y) => x[0] - y[0]) : [];
+  const entries = idx.committedPages();
   return {
     wal, pageSize, pgnos: entries.map((e) => e[0]), offsets: entries.map((e) => e[1]),
     dbSizePages: idx.commitCount ? idx.dbSizePages : 0, commits: idx.commitCount,
@@ -194,7 +194,7 @@ async function applyWal(walCopy: string, dest: string, pageSize: number, signal?
       }
     }
     if (idx.commitCount === 0) return { frames: 0, commits: 0, dbPages: 0 };
-    const entries = [...idx.committed.entries()].filter(([p]) => p <= idx.dbSizePages).sort((x, y) => x[0] - y[0]);
+    const entries = idx.committedPages();
     // Runs of consecutive pages go out in one write, and up to 32 writes are in flight at once:
     // far fewer round trips than page by page. At most 32 × 256 KiB is buffered.
     const maxRun = Math.max(1, Math.floor((256 * 1024) / pageSize));

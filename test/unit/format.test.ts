@@ -295,6 +295,10 @@ describe('WAL', () => {
       assert.equal(idx.frameSize, fs);
       assert.deepEqual([...idx.committed].sort((a, b) => a[0] - b[0]), [[1, at(2)], [2, at(4)], [3, at(3)]]);
       assert.deepEqual([idx.dbSizePages, idx.commitCount, idx.validFrames, idx.ended], [3, 2, 7, false]);
+      assert.deepEqual(idx.committedPages(), [[1, at(2)], [2, at(4)], [3, at(3)]]);
+      // a later commit that shrinks the database: pages past its size are not taken from the WAL
+      const shrunk = indexWal(encodeWal({ pageSize: 512, bigEndian }, [fr(3, 0, 1), fr(1, 3, 2), fr(2, 2, 3)]));
+      assert.deepEqual([shrunk.committed.size, shrunk.dbSizePages, shrunk.committedPages()], [3, 2, [[1, at(1)], [2, at(2)]]]);
       // checksums computed for the other byte order are rejected from the first frame on
       const other = encodeWal({ pageSize: 512, bigEndian: !bigEndian }, framesOf(wal, idx));
       Buffer.concat([u32s(bigEndian ? 0x377f0683 : 0x377f0682), other.subarray(4, 24)]).copy(other);

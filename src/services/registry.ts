@@ -39,6 +39,7 @@ export class DatabaseRegistry implements vscode.Disposable {
   private watchers: vscode.Disposable[] = [];
   private scanning: Promise<void> | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
+  private shown = ''; // what the last change event showed: each database's path, source and size
 
   constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel) {}
 
@@ -126,6 +127,13 @@ export class DatabaseRegistry implements vscode.Disposable {
     for (const p of this.state.get<string[]>(ADDED_KEY, [])) await consider(p, 'added');
     this.databases = [...found.values()].sort((a, b) => a.name.localeCompare(b.name) || a.path.localeCompare(b.path));
     this.log.debug(`Found ${this.databases.length} database(s)`);
+    // An app writing to its database makes the watcher rescan after every burst of writes: tell the
+    // views only when the list or a size changed (a re-rendered tree also drops the row that a
+    // context menu opened at that moment was meant for).
+    const sizes = await Promise.all(this.databases.map((d) => fsp.stat(d.path).then((st) => st.size, () => -1)));
+    const shown = JSON.stringify(this.databases.map((d, i) => [d.path, d.source, sizes[i]]));
+    if (shown === this.shown) return;
+    this.shown = shown;
     this.emitter.fire();
   }
 

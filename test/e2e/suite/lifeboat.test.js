@@ -233,4 +233,30 @@ describe('SQLite Lifeboat in the extension host', function () {
     assert.match(api.drills.tree.getTreeItem(cadence).label, /^Last passed \d{4}-\d\d-\d\d · next due/);
     await doc2.save();
   });
+
+  it('writes to a database re-render the tree only when the list or a size changes', async () => {
+    const db = ws('churn.db');
+    sqlite3(db, 'CREATE TABLE t(x); INSERT INTO t VALUES (1);');
+    let changes = 0;
+    const sub = api.ctx.registry.onDidChange(() => changes++);
+    try {
+      await poll(() => api.ctx.registry.find(db), 'churn.db in the list');
+      await api.ctx.registry.refresh();
+      changes = 0;
+      const size = fs.statSync(db).size;
+      for (let i = 1; i <= 5; i++) sqlite3(db, `UPDATE t SET x = ${i}; PRAGMA user_version = ${i};`);
+      assert.equal(fs.statSync(db).size, size, 'the updates kept the file size');
+      await new Promise((r) => setTimeout(r, 1500)); // the watcher's events and the debounced rescan
+      await api.ctx.registry.refresh();
+      assert.equal(changes, 0, 'same databases, same sizes: no change event');
+      sqlite3(db, 'CREATE TABLE big(b); INSERT INTO big VALUES (randomblob(50000));');
+      assert.ok(fs.statSync(db).size > size);
+      await api.ctx.registry.refresh();
+      assert.equal(changes, 1, 'a size change is one change event');
+    } finally {
+      sub.dispose();
+      fs.rmSync(db, { force: true });
+      await poll(async () => { await api.ctx.registry.refresh(); return !api.ctx.registry.find(db); }, 'churn.db to leave the list');
+    }
+  });
 });

@@ -31,6 +31,11 @@ export default async function backupFromPalette({ page, workspace, home, driver,
   assert.ok(m, `unexpected notification text: ${message}`);
   const name = m[1];
   log(`    notification: ${message}`);
+  // The notification also stays in the notification center (where waitForNotification looks when
+  // its toast has already hidden itself).
+  const center = await driver.notificationCenterMessages(page);
+  assert.ok(center.includes(message), `the notification center does not list "${message}": ${JSON.stringify(center)}`);
+  assert.equal(await page.locator('.notifications-center').isVisible(), false, 'the notification center stayed open');
 
   // The file is in the private home's default backup folder ~/.sqlite-lifeboat/backups/app-<hash>/.
   const root = join(home, '.sqlite-lifeboat', 'backups');

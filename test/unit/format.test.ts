@@ -232,7 +232,7 @@ describe('WAL', () => {
     assert.deepEqual(walChecksum(d.subarray(0, 12), true), [1, 3]);
   });
 
-  it('walChecksum: the word-array fast path (little-endian, aligned) equals a BigInt reference, with large seeds and words', () => {
+  it('walChecksum equals a BigInt reference in both byte orders, at any address, with large seeds and words', () => {
     const ref = (b: Buffer, big: boolean, s0: number, s1: number): [number, number] => {
       let a = BigInt(s0);
       let c = BigInt(s1);
@@ -246,7 +246,7 @@ describe('WAL', () => {
     const data = Buffer.alloc(4096 + 16);
     for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >> 3) * 29 + 0x80) & 0xff;
     const aligned = data.subarray(8, 8 + 4096);
-    const misaligned = Buffer.concat([Buffer.alloc(1), aligned]).subarray(1); // byteOffset 1: the per-word path
+    const misaligned = Buffer.concat([Buffer.alloc(1), aligned]).subarray(1); // byteOffset 1
     assert.notEqual(misaligned.byteOffset % 4, 0);
     for (const [s0, s1] of [[0, 0], [0xffffffff, 0xfffffffe], [0x80000000, 1]]) {
       for (const big of [false, true]) {

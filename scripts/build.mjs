@@ -28,6 +28,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/core/worker.ts'], outfile: 'dist/worker.js' },
+  // the child process that does all live-file work for the extension (src/core/engineHost.ts)
+  { ...common, entryPoints: ['src/core/engineMain.ts'], outfile: 'dist/engine.js' },
 ];
 
 if (watch) {

@@ -20,9 +20,11 @@ import { onTreeCheckboxes, runRehearsalCommand, startDrillCommand, toggleCheckbo
 import { DrillFiles } from './drills/drillFiles';
 import { DrillsTreeProvider } from './drills/drillsTree';
 import { listScenarios, startDrill } from './core/drills';
+import { EngineHost } from './core/engineHost';
 
 export interface LifeboatApi {
   ctx: Ctx;
+  engine: EngineHost;
   drills: { files: DrillFiles; tree: DrillsTreeProvider; startDrill: typeof startDrill; listScenarios: typeof listScenarios };
   scheduler: Scheduler;
   status: RpoStatus;
@@ -31,15 +33,17 @@ export interface LifeboatApi {
 
 export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const log = vscode.window.createOutputChannel('Lifeboat', { log: true });
-  const registry = new DatabaseRegistry(context.workspaceState, log);
-  const service = new BackupService(context.workspaceState, log);
+  // Every read of a live database happens in this child process, never in the extension host.
+  const engine = new EngineHost({ log: (line) => log.warn(`engine: ${line}`) });
+  const registry = new DatabaseRegistry(context.workspaceState, log, engine);
+  const service = new BackupService(context.workspaceState, log, engine);
   const tree = new DatabasesTreeProvider(registry, service);
   const docs = new CompareDocuments();
   const status = new RpoStatus(registry, service);
   const scheduler = new Scheduler(registry, service, log);
   const ctx: Ctx = { registry, service, tree, log, extension: context };
   const view = vscode.window.createTreeView('lifeboat.databases', { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(log, registry, service, tree, status, scheduler, view,
+  context.subscriptions.push(log, engine, registry, service, tree, status, scheduler, view,
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs));
 
   const drillFiles = new DrillFiles();
@@ -120,7 +124,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     await checkBackupFolderIgnored(context.globalState, log);
   }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
   log.info('Lifeboat activated');
-  return { ctx, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, ready };
+  return { ctx, engine, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, ready };
 }
 
 export function deactivate(): void {

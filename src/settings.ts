@@ -21,6 +21,8 @@ export interface Settings {
   databases: string[];
   drillsFolder: string;
   drillIntervalDays: number;
+  /** how long a writer may keep the database busy before a backup gives up */
+  busyTimeoutSeconds: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -46,6 +48,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     databases: c.get<string[]>('databases', []) ?? [],
     drillsFolder: c.get<string>('drillsFolder', '.lifeboat/drills') || '.lifeboat/drills',
     drillIntervalDays: num('drillIntervalDays', 90, 1),
+    busyTimeoutSeconds: num('busyTimeoutSeconds', 30, 1),
   };
 }
 

@@ -5,13 +5,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
-  backupDatabase, describeError, enableWasmTuning, fmtBytes, LifeboatError, listBackups, normalizePolicy, pruneBackups,
-  resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, TOOL_VERSION, UsageError, verifyBackup,
-  updateManifest,
+  backupDatabase, describeError, enableWasmTuning, fmtBytes, InUseError, LifeboatError, listBackups, normalizePolicy, OtherSourceError,
+  pruneBackups, resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, setPinned, TOOL_VERSION, UsageError, verifyBackup,
 } from '../core';
 import {
   defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
 } from '../core/drills';
+import { defaultBackupDir } from '../core/paths';
 import { HELP, usageLine } from './help';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -21,10 +21,15 @@ const POLICY: Options = {
   retain: { type: 'string' }, 'keep-daily': { type: 'string' }, 'keep-weekly': { type: 'string' }, 'keep-monthly': { type: 'string' },
 };
 
+const BUSY: Options = { 'busy-timeout': { type: 'string' } };
+
 const SPEC: Record<string, Options> = {
-  backup: { ...COMMON, ...DB, ...POLICY },
+  backup: { ...COMMON, ...DB, ...POLICY, ...BUSY },
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
-  restore: { ...COMMON, ...DB, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true } },
+  restore: {
+    ...COMMON, ...DB, ...BUSY, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
+    force: { type: 'boolean' }, 'force-other-source': { type: 'boolean' },
+  },
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
   pin: { ...COMMON, 'backup-file': { type: 'string' } },
@@ -62,6 +67,15 @@ function policyOf(v: Record<string, unknown>, always: boolean): RetentionPolicy 
   return normalizePolicy(Object.fromEntries(Object.entries(p).filter(([, x]) => x !== undefined)));
 }
 
+/** --busy-timeout SECONDS (default 30) in milliseconds. */
+function busyTimeout(v: Record<string, unknown>): number | undefined {
+  const s = v['busy-timeout'];
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!/^\d+(\.\d+)?$/.test(String(s)) || !Number.isFinite(n)) throw new UsageError(`--busy-timeout must be a number of seconds (got "${String(s)}")`);
+  return Math.round(n * 1000);
+}
+
 function required(v: Record<string, unknown>, name: string): string {
   const s = v[name];
   if (typeof s !== 'string' || s === '') throw new UsageError(`--${name} is required`);
@@ -73,11 +87,14 @@ const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
 
 async function confirmRestore(p: RestorePreflight, io: Io): Promise<boolean> {
   const b = p.backup;
-  io.err(`About to restore ${p.dbPath}`);
+  io.err(`About to restore ${p.dbPath}${p.viaLink ? ` (a link to ${p.realPath})` : ''}`);
   io.err(`  from ${p.backupFile} (${Object.entries(b.tables).map(([t, n]) => `${t}: ${n}`).join(', ') || 'no tables'})`);
+  if (p.otherSource) io.err(`  warning: this backup was made from ANOTHER database: ${p.sourcePath}`);
+  else if (p.ownership === 'other') io.err(`  note: this backup was made from ${p.sourcePath}`);
   io.err(`  the current database is kept first under ${p.safetyDir}`);
-  for (const r of p.inUseReasons) io.err(`  warning: the database looks in use: ${r}; stop the application first`);
-  const answer = await io.ask('Restore now? [y/N] ');
+  for (const w of p.warnings) io.err(`  warning: ${w}`);
+  for (const r of p.inUseReasons) io.err(`  warning: the database looks in use: ${r}; its application's later writes will be lost`);
+  const answer = await io.ask(p.otherSource ? 'Restore this other database\'s backup now? [y/N] ' : 'Restore now? [y/N] ');
   return /^y(es)?$/i.test(answer.trim());
 }
 
@@ -113,16 +130,21 @@ async function run(argv: string[], io: Io): Promise<number> {
     case 'backup': {
       const policy = policyOf(values, false);
       const db = dbPath();
-      const r = await backupDatabase({ dbPath: db, outputDir, policy });
+      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values) });
       const { manifest: _m, ...rest2 } = r;
       io.out(asJson ? json(rest2) : r.file);
+      if (!asJson) for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
       return 0;
     }
     case 'verify': {
       const r = await verifyBackup(required(values, 'backup-file'));
       const { info: _i, ...rest2 } = r;
       if (asJson) io.out(json(rest2));
-      else if (r.ok) io.out(`ok: ${r.file} (integrity ok${r.checksumMatch ? ', checksum matches the manifest' : ''})`);
+      else if (r.ok) {
+        const counts = r.tablesSource === 'recorded' ? 'row counts as recorded in the manifest' : 'row counts counted';
+        io.out(`ok: ${r.file} (integrity ok${r.checksumMatch ? ', checksum matches the manifest' : ''}, ${counts})`);
+        for (const n of r.notes) io.err(`lifeboat: note: ${n}`);
+      }
       if (!r.ok) io.err(`lifeboat: ${r.file}: ${oneLine(r.reason ?? 'verification failed')}`);
       return r.ok ? 0 : 1;
     }
@@ -130,45 +152,53 @@ async function run(argv: string[], io: Io): Promise<number> {
       const backupFile = required(values, 'backup-file');
       const db = dbPath();
       const yes = !!values.yes;
+      const otherOk = !!values['force-other-source'];
       const r = await restoreDatabase({
         backupFile,
         dbPath: db,
         outputDir,
         requireTables: values['require-table'] as string[] | undefined,
+        force: !!values.force,
+        allowOtherSource: otherOk,
+        busyTimeoutMs: busyTimeout(values),
         confirm: async (p) => {
-          if (yes) {
-            for (const w of p.inUseReasons) io.err(`lifeboat: warning: ${p.dbPath} looks in use: ${w}`);
-            return true;
+          if (p.otherSource && !otherOk && (yes || !io.isTty)) {
+            throw new OtherSourceError(p.dbPath, `refusing to restore: ${p.backupFile} was made from another database (${p.sourcePath}); pass --force-other-source to restore it anyway`, p.sourcePath ?? '');
           }
-          if (!io.isTty) {
-            const why = p.inUse ? ' and the database looks in use' : '';
-            throw new LifeboatError(`refusing to restore without confirmation: stdin is not a terminal${why}; pass --yes`, p.dbPath);
-          }
+          if (yes) return true; // the result's warnings say what there was to say
+          if (!io.isTty) throw new LifeboatError('refusing to restore without confirmation: stdin is not a terminal; pass --yes', p.dbPath);
           return confirmRestore(p, io);
         },
+      }).catch((e) => {
+        if (e instanceof InUseError) throw new InUseError(e.file ?? db, `${e.message.replace(/ \(or force it[^)]*\)/, '')} (--force restores anyway; that application's later writes are lost)`, e.reasons);
+        throw e;
       });
       if (asJson) io.out(json(r));
       else {
-        io.out(`restored ${r.dbPath} from ${r.backupFile}`);
+        io.out(`restored ${r.dbPath}${r.realPath !== r.dbPath ? ` (${r.realPath})` : ''} from ${r.backupFile}`);
         if (r.safetyCopy) io.out(`safety copy: ${r.safetyCopy}`);
         io.out(`safety set: ${r.safetyDir}`);
+        for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
       }
       return 0;
     }
     case 'list': {
-      const entries = await listBackups(dbPath(), outputDir);
+      const db = dbPath();
+      const dir = resolve(outputDir ?? defaultBackupDir(db));
+      const entries = await listBackups(db, dir);
       if (asJson) io.out(json(entries.map(({ manifest: _m, ...e }) => e)));
       else {
         for (const e of entries) {
-          io.out(`${e.createdAt}  ${fmtBytes(e.sizeBytes).padStart(9)}  ${e.verified ? 'verified' : 'unverified'}${e.pinned ? '  pinned' : ''}  ${e.file}`);
+          const state = e.verified ? 'verified' : `unverified (${e.problem})`;
+          io.out(`${e.createdAt}  ${fmtBytes(e.sizeBytes).padStart(9)}  ${state}${e.pinned ? '  pinned' : ''}  ${e.file}`);
         }
-        if (!entries.length) io.err('no backups found');
+        if (!entries.length) io.err(`no backups of ${db} found in ${dir}`);
       }
       return 0;
     }
     case 'prune': {
       const policy = policyOf(values, true)!;
-      const r = await pruneBackups({ dbPath: dbPath(), outputDir, policy, dryRun: !!values['dry-run'] });
+      const r = await pruneBackups({ dbPath: dbPath(), outputDir, policy, dryRun: !!values['dry-run'], lock: { onWait: (h) => io.err(`lifeboat: waiting for another Lifeboat operation: ${h}`) } });
       if (asJson) io.out(json({ dryRun: r.dryRun, deleted: r.deleted, kept: r.kept, plan: r.plan }));
       else {
         for (const d of r.plan.delete) io.out(`${r.dryRun ? 'would delete' : 'deleted'} ${d.file}`);
@@ -178,9 +208,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'pin':
     case 'unpin': {
-      const file = required(values, 'backup-file');
-      const m = await updateManifest(file, (x) => { x.pinned = command === 'pin'; });
-      if (!m) throw new LifeboatError('has no manifest, so it cannot be pinned', file);
+      const file = resolve(required(values, 'backup-file'));
+      const m = await setPinned(file, command === 'pin', { onWait: (h) => io.err(`lifeboat: waiting for another Lifeboat operation: ${h}`) });
       io.out(asJson ? json({ file, pinned: m.pinned }) : `${command === 'pin' ? 'pinned' : 'unpinned'} ${file}`);
       return 0;
     }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { BackupEntry, fmtBytes } from '../core';
 import { ago, M } from '../messages';
 import { BackupService } from '../services/backupService';
-import { DatabaseRegistry, isSqliteFile } from '../services/registry';
+import { DatabaseRegistry } from '../services/registry';
 import { BackupNode, DatabaseNode, DatabasesTreeProvider } from '../views/databasesTree';
 
 export interface Ctx {
@@ -21,7 +21,7 @@ export async function resolveDatabase(ctx: Ctx, arg: unknown): Promise<string | 
   if (arg instanceof DatabaseNode) return arg.db.path;
   if (arg instanceof BackupNode) return arg.db.path;
   if (arg instanceof vscode.Uri) {
-    if (!(await isSqliteFile(arg.fsPath))) {
+    if (!(await ctx.registry.isSqliteFile(arg.fsPath))) {
       void vscode.window.showErrorMessage(M.notSqlite(arg.fsPath));
       return undefined;
     }

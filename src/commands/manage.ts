@@ -3,12 +3,12 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { deleteBackup, updateManifest } from '../core';
 import { M } from '../messages';
 import { BackupNode, DatabaseNode } from '../views/databasesTree';
 import { Ctx, requireTrust, resolveDatabase } from './context';
 
 export async function pruneCommand(ctx: Ctx, arg?: unknown): Promise<void> {
+  if (!requireTrust()) return; // deleting backups needs a trusted workspace, as Delete does
   const targets = arg ? [await resolveDatabase(ctx, arg)] : (await ctx.registry.refresh(), ctx.registry.list().map((d) => d.path));
   let deleted = 0;
   let kept = 0;
@@ -52,10 +52,13 @@ export async function copyPathCommand(_ctx: Ctx, arg?: unknown): Promise<void> {
 
 export async function setPinnedCommand(ctx: Ctx, arg: unknown, pinned: boolean): Promise<void> {
   if (!(arg instanceof BackupNode)) return;
-  const m = await updateManifest(arg.entry.file, (x) => { x.pinned = pinned; });
-  if (!m) void vscode.window.showWarningMessage(`${path.basename(arg.entry.file)} has no manifest, so it cannot be pinned.`);
-  ctx.log.info(`${pinned ? 'Pinned' : 'Unpinned'} ${arg.entry.file}`);
-  ctx.service.invalidate(arg.db.path);
+  try {
+    await ctx.service.setPinned(arg.db.path, arg.entry.file, pinned);
+    ctx.log.info(`${pinned ? 'Pinned' : 'Unpinned'} ${arg.entry.file}`);
+  } catch (e) {
+    ctx.log.error(`${pinned ? 'Pinning' : 'Unpinning'} ${arg.entry.file} failed: ${(e as Error).message}`);
+    await ctx.service.reportError(`${pinned ? 'Pinning' : 'Unpinning'} ${path.basename(arg.entry.file)}`, e);
+  }
 }
 
 export async function deleteBackupCommand(ctx: Ctx, arg?: unknown): Promise<boolean> {
@@ -63,10 +66,13 @@ export async function deleteBackupCommand(ctx: Ctx, arg?: unknown): Promise<bool
   const name = path.basename(arg.entry.file);
   const c = await vscode.window.showWarningMessage(M.deleteConfirm(name), { modal: true }, M.deleteButton);
   if (c !== M.deleteButton) return false;
-  await deleteBackup(arg.entry.file);
-  ctx.log.info(`Deleted ${arg.entry.file}`);
-  ctx.service.invalidate(arg.db.path);
-  return true;
+  try {
+    await ctx.service.delete(arg.db.path, arg.entry.file);
+    return true;
+  } catch (e) {
+    await ctx.service.reportError(`Deleting ${name}`, e);
+    return false;
+  }
 }
 
 export async function addDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {

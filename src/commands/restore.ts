@@ -1,8 +1,7 @@
 // Restore Database from Backup…, Restore Latest Backup, and the Undo that follows a restore.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { promises as fsp } from 'node:fs';
-import { BackupEntry, describeError, fmtBytes, inspectLive, readManifest, RestorePreflight } from '../core';
+import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight } from '../core';
 import { ago, M } from '../messages';
 import { BackupNode } from '../views/databasesTree';
 import { Ctx, pickBackup, requireTrust, resolveDatabase } from './context';
@@ -33,11 +32,11 @@ function tableSummary(tables: Record<string, number>, max = 12): string {
 }
 
 /** Opens the comparison document and returns a short summary of the differences for the dialog. */
-async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backup: RestorePreflight['backup']): Promise<string> {
+async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, backup: RestorePreflight['backup']): Promise<string> {
   let live: Record<string, number> = {};
   let liveNote = '';
   try {
-    live = (await inspectLive(dbPath)).tables;
+    live = (await ctx.service.inspectLive(dbPath)).tables;
   } catch (e) {
     liveNote = `The live database could not be read: ${describeError(e)}`;
   }
@@ -46,7 +45,7 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
     `# ${path.basename(dbPath)}: live database vs backup`,
     '',
     `- Live: \`${dbPath}\``,
-    `- Backup: \`${backup.file}\``,
+    `- Backup: \`${backupFile}\``,
     '',
   ];
   if (liveNote) lines.push(liveNote, '');
@@ -61,7 +60,7 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
   docs.set(uri, lines.join('\n') + '\n');
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
-  ctx.log.info(`Compared ${dbPath} with ${backup.file}`);
+  ctx.log.info(`Compared ${dbPath} with ${backupFile}`);
   if (liveNote) return liveNote;
   const diffs = names.filter((t) => live[t] !== backup.tables[t]);
   if (!diffs.length) return 'Live vs backup: every table has the same number of rows.';
@@ -72,34 +71,39 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
 /** The modal confirmation; "Compare" opens the row counts side by side and asks again with the differences. */
 function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined) {
   return async (p: RestorePreflight): Promise<boolean> => {
-    const size = entry?.sizeBytes ?? (await fsp.stat(p.backupFile).then((s) => s.size, () => 0));
-    const createdAt = entry?.createdAt ?? (await readManifest(p.backupFile))?.createdAt;
+    const size = entry?.sizeBytes ?? p.backupSizeBytes;
+    const createdAt = entry?.createdAt ?? p.backupCreatedAt;
     const when = createdAt ? `${ago(createdAt)} (${new Date(createdAt).toLocaleString()})` : '';
+    const other = p.otherSource;
     const lines = [
-      `Target: ${p.dbPath}${p.liveExists ? '' : ' (does not exist now: it will be created)'}`,
-      `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(size)}, integrity ok`,
+      ...(other ? [`Warning: this backup was made from ANOTHER database: ${p.sourcePath}`] : p.ownership === 'other' ? [`Made from: ${p.sourcePath}`] : []),
+      `Target: ${p.dbPath}${p.viaLink ? ` (a link to ${p.realPath})` : ''}${p.liveExists ? '' : ' (does not exist now: it will be created)'}`,
+      `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(size)}, integrity ok${p.backup.checksumMatch ? ', checksum matches' : ''}`,
       `Rows: ${tableSummary(p.backup.tables)}`,
       `Safety copy: the current database is copied first to ${p.safetyDir}`,
-      ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Stop the application that uses it before restoring.`] : []),
+      ...p.warnings.map((w) => `Note: ${w}`),
+      ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
     ];
+    const restoreLabel = other ? M.restoreOtherButton : M.restoreButton;
     let differences: string | undefined;
     for (;;) {
       const detail = differences ? [...lines, '', differences].join('\n') : lines.join('\n');
       // "Compare" comes first so that the default button is never the destructive one.
-      const buttons = differences ? [M.restoreButton] : [M.compareButton, M.restoreButton];
+      const buttons = differences ? [restoreLabel] : [M.compareButton, restoreLabel];
       const choice = await vscode.window.showWarningMessage(M.restoreTitle(path.basename(p.dbPath)), { modal: true, detail }, ...buttons);
       if (choice === M.compareButton) {
-        differences = await showComparison(ctx, docs, p.dbPath, p.backup);
+        differences = await showComparison(ctx, docs, p.dbPath, p.backupFile, p.backup);
         continue;
       }
-      return choice === M.restoreButton;
+      return choice === restoreLabel;
     }
   };
 }
 
-export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry): Promise<boolean> {
+export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry, force = false): Promise<boolean> {
   try {
-    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry));
+    // a backup of another database is allowed only through the modal's explicit button
+    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry), { force });
     const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
     void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath)), ...buttons).then(async (c) => {
       if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
@@ -108,6 +112,12 @@ export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath
     return true;
   } catch (e) {
     if ((e as Error).name === 'NotConfirmedError') return false;
+    if (e instanceof InUseError && !force) {
+      const choice = await vscode.window.showWarningMessage(M.inUseTitle(path.basename(dbPath)), { modal: true, detail: M.inUseDetail(e.reasons) }, M.tryAgain, M.restoreAnyway);
+      if (choice === M.tryAgain) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, false);
+      if (choice === M.restoreAnyway) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, true);
+      return false;
+    }
     await ctx.service.reportError(`Restore of ${path.basename(dbPath)}`, e);
     return false;
   }

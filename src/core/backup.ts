@@ -1,23 +1,40 @@
-// Backup: a consistent snapshot written as `<name>.partial.copy` (the name claimed by `<name>.partial`), checked by SQLite (WASM), hashed,
-// then committed under a collision-free name with its manifest. On any failure nothing is left
-// that could be taken for a backup.
+// Backup: a consistent snapshot written into a private work folder inside the backup folder,
+// checked by SQLite (WASM), hashed, then committed under the folder's lock: a free name, the
+// manifest written durably first, then the file published beside it. A backup is therefore
+// never listed before it is complete, and a run killed at any moment leaves nothing that could
+// be taken for a backup (its work folder and any orphaned manifest are swept by the next run).
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { IntegrityError, LifeboatError, NotSqliteError, throwIfAborted } from './errors';
+import { IntegrityError, LifeboatError, NotSqliteError, renameSubject, throwIfAborted } from './errors';
+import { FolderLockOptions, prepareBackupFolder, sweepFolder, withFolderLock, WORK_PREFIX } from './folder';
 import { parseDbHeader, HEADER_SIZE } from './format';
-import { assertFreeSpace, assertReadableRegularFile, fsyncDir, fsyncFile, readHead, removeQuietly, statOrNull } from './fsutil';
-import { Manifest, MANIFEST_FORMAT, MANIFEST_VERSION, sha256File, TOOL_VERSION, writeManifest } from './manifest';
+import { assertFreeSpace, assertReadableRegularFile, fsyncDir, fsyncFile, readHead, statOrNull } from './fsutil';
+import { DbIdentity, identify, lineageId, locateDatabase } from './identity';
+import { listBackups } from './list';
+import { Manifest, MANIFEST_FORMAT, MANIFEST_VERSION, manifestPath, sha256File, TOOL_VERSION, writeManifest } from './manifest';
 import { backupBaseName, formatBackupName } from './naming';
 import { defaultBackupDir } from './paths';
-import { ensurePrivateDir, secureFile } from './perms';
-import { pruneBackups, PruneResult } from './prune';
+import { secureFile } from './perms';
+import { pruneLocked, PruneResult } from './prune';
 import { RetentionPolicy } from './retention';
-import { takeSnapshot } from './snapshot';
+import { SnapshotHooks, SnapshotResult, takeSnapshot } from './snapshot';
+import { breakIfStale, dbLockFile } from './lock';
 import { checkDatabase } from './sqlite';
+import { makePrivateDir, sweepTempOnce } from './tempdir';
 
-export type Phase = 'snapshot' | 'check' | 'hash' | 'commit' | 'prune' | 'validate' | 'safety-copy' | 'replace' | 'verify';
+export type Phase = 'snapshot' | 'check' | 'hash' | 'commit' | 'prune' | 'validate' | 'safety-copy' | 'replace' | 'verify' | 'wait';
 export interface Progress { phase: Phase; message: string }
 export type ProgressFn = (p: Progress) => void;
+
+/** The points of a backup where a test may fail it (BackupHooks.step). */
+export type BackupStep = 'snapshot' | 'check' | 'hash' | 'manifest' | 'publish' | 'prune';
+
+export interface BackupHooks extends SnapshotHooks {
+  /** runs before each step; a throw fails the backup there */
+  step?: (step: BackupStep) => void | Promise<void>;
+  /** receives the snapshot's result (a restore keeps the fingerprint of the live files it captured) */
+  onSnapshot?: (snap: SnapshotResult) => void;
+}
 
 export interface BackupOptions {
   dbPath: string;
@@ -27,9 +44,17 @@ export interface BackupOptions {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   now?: () => Date;
+  /** how long a writer may keep invalidating the copy before "database too busy" (default 30 s) */
   busyTimeoutMs?: number;
+  /** how long to wait for another Lifeboat operation on the same folder (default 10 min) */
+  lockTimeoutMs?: number;
   /** name prefix override used for safety copies (`<db>-pre-restore-…`) */
   label?: string;
+  /** the caller already holds the folder's lock (a restore making its safety copy) */
+  lockHeld?: boolean;
+  /** a WAL up to this many bytes is read into memory (tests take the streamed path with 0) */
+  walInMemoryMax?: number;
+  hooks?: BackupHooks;
 }
 
 export interface BackupResult {
@@ -41,77 +66,72 @@ export interface BackupResult {
   createdAt: string;
   tables: Record<string, number>;
   skippedTables: { name: string; reason: string }[];
+  uncheckedIndexes: Manifest['uncheckedIndexes'];
   verified: boolean;
   integrity: string;
   attempts: number;
-  source: { path: string; journalMode: string; sizeBytes: number; walFramesApplied: number; journalPagesRolledBack: number };
+  source: Manifest['source'];
   pruned: string[];
+  warnings: string[];
   manifest: Manifest;
 }
 
-const STALE_PARTIAL_MS = 60 * 60 * 1000;
-
-/** Removes `.partial` leftovers of killed runs (older than an hour, so never a running backup's). */
-async function cleanStalePartials(dir: string): Promise<void> {
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const now = Date.now();
-  for (const n of names) {
-    if (!/\.partial(\.copy)?(\.(wal|journal)-tmp)?$/.test(n)) continue;
-    const st = await statOrNull(join(dir, n));
-    if (st && now - st.mtimeMs > STALE_PARTIAL_MS) await removeQuietly(join(dir, n));
-  }
-}
-
-/** Claims `<name>.partial` exclusively so that concurrent runs in one second get distinct names. */
-async function reserveName(dir: string, namer: (seq: number) => string): Promise<{ final: string; partial: string; seq: number }> {
+/** A free name in `dir` (no backup, manifest or old-style claim by that name); the caller holds the lock. */
+async function freeName(dir: string, namer: (seq: number) => string): Promise<string> {
   for (let seq = 0; seq < 10_000; seq++) {
     const final = join(dir, namer(seq));
-    if (await statOrNull(final)) continue;
-    try {
-      const fh = await fsp.open(`${final}.partial`, 'wx', 0o600);
-      await fh.close();
-      return { final, partial: `${final}.partial`, seq };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw e;
-    }
+    const taken = await Promise.all([final, manifestPath(final), `${final}.partial`].map((p) => fsp.lstat(p).then(() => true, () => false)));
+    if (!taken.some(Boolean)) return final;
   }
   throw new LifeboatError('cannot find a free backup name', dir);
 }
 
-/** Publishes the copy under `final` without ever replacing an existing file. */
-async function commitFile(partial: string, final: string): Promise<boolean> {
+/** Publishes the checked copy under `final`, never replacing anything. */
+async function publish(copy: string, final: string): Promise<void> {
   try {
-    await fsp.link(partial, final);
+    await fsp.link(copy, final);
+    await fsp.unlink(copy);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    // file systems without hard links: fall back to a checked rename
-    if (await statOrNull(final)) return false;
-    await fsp.rename(partial, final);
-    return true;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new LifeboatError('a file appeared under the backup name meanwhile', final);
+    // file systems without hard links: a checked rename (we hold the folder's lock)
+    if (await statOrNull(final)) throw new LifeboatError('a file appeared under the backup name meanwhile', final);
+    await fsp.rename(copy, final);
   }
-  await fsp.unlink(partial);
-  return true;
 }
 
+/**
+ * Makes a verified backup of the database at `dbPath` (a link is followed to the file SQLite
+ * opens). Throws a typed error naming the database; on any failure nothing is listed.
+ */
 export async function backupDatabase(opts: BackupOptions): Promise<BackupResult> {
   const started = Date.now();
-  const dbPath = resolve(opts.dbPath);
   const progress = opts.onProgress ?? (() => undefined);
   const { signal } = opts;
+  const step = async (s: BackupStep) => { await opts.hooks?.step?.(s); };
 
-  const st = await assertReadableRegularFile(dbPath);
-  const head = parseDbHeader(await readHead(dbPath, HEADER_SIZE));
+  const loc = await locateDatabase(opts.dbPath);
+  const dbPath = loc.path;
+  const st = await assertReadableRegularFile(loc.realPath, dbPath);
+  const head = parseDbHeader(await readHead(loc.realPath, HEADER_SIZE));
   if (typeof head === 'string') throw new NotSqliteError(dbPath, head);
   if (st.size % head.pageSize !== 0 && st.size < head.pageSize) throw new NotSqliteError(dbPath, 'the file is truncated');
+  const identity: DbIdentity = await identify(loc);
 
   const outputDir = resolve(opts.outputDir ?? defaultBackupDir(dbPath));
-  if (outputDir === resolve(dbPath)) throw new LifeboatError('the output folder is the database file itself', outputDir);
-  await ensurePrivateDir(outputDir);
-  const wal = await statOrNull(`${dbPath}-wal`);
+  if (outputDir === loc.realPath || outputDir === dbPath) throw new LifeboatError('the output folder is the database file itself', outputDir);
+  const warnings = await prepareBackupFolder(outputDir);
+  const wal = await statOrNull(`${loc.realPath}-wal`);
   await assertFreeSpace(outputDir, st.size + (wal?.size ?? 0), `a backup of ${dbPath}`);
-  await cleanStalePartials(outputDir);
+  await sweepTempOnce();
+  await breakIfStale(dbLockFile(loc.realPath)); // a killed restore's leftovers beside the database
+
+  const lockOpts: FolderLockOptions = {
+    signal,
+    subject: dbPath,
+    timeoutMs: opts.lockTimeoutMs,
+    onWait: (holder) => progress({ phase: 'wait', message: `Waiting for another Lifeboat operation: ${holder}` }),
+  };
+  const locked = <T>(op: string, fn: () => Promise<T>): Promise<T> => (opts.lockHeld ? fn() : withFolderLock(outputDir, op, lockOpts, fn));
 
   const now = opts.now?.() ?? new Date();
   const { dbName } = backupBaseName(dbPath);
@@ -119,96 +139,116 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     const name = formatBackupName(dbPath, now, seq);
     return opts.label ? `${dbName}-${opts.label}-${name.slice(dbName.length + '-backup-'.length)}` : name;
   };
-  let { final, partial } = await reserveName(outputDir, namer);
-  // `partial` is the empty claim on the name; the copy is written beside it as `<name>.partial.copy`,
-  // a file created fresh that nobody else touches (fastCopy says why it is not the claim itself).
-  let work = `${partial}.copy`;
+  const work = await makePrivateDir('work', outputDir, WORK_PREFIX);
+  const copy = join(work.dir, 'copy');
   try {
+    await step('snapshot');
     progress({ phase: 'snapshot', message: `Copying ${dbPath}` });
-    const snap = await takeSnapshot(dbPath, work, { signal, busyTimeoutMs: opts.busyTimeoutMs, fsync: false });
-    await secureFile(work);
+    const snap = await takeSnapshot(loc.realPath, copy, {
+      signal, subject: dbPath, busyTimeoutMs: opts.busyTimeoutMs, fsync: false, walInMemoryMax: opts.walInMemoryMax, hooks: opts.hooks,
+    });
+    opts.hooks?.onSnapshot?.(snap);
+    await secureFile(copy);
     throwIfAborted(signal, dbPath);
 
+    await step('check');
     progress({ phase: 'check', message: 'Running integrity_check on the copy' });
     // The check runs in workers; meanwhile this thread makes the copy durable and hashes it.
-    const copy = work;
     const hashing = fsyncFile(copy).then(() => sha256File(copy, signal));
     hashing.catch(() => undefined);
-    const info = await checkDatabase(work, { signal });
+    const info = await checkDatabase(copy, { signal });
     if (!info.ok) {
       throw new IntegrityError(dbPath, `the copy fails integrity_check, so the database itself is damaged: ${info.integrity}`);
     }
+    await step('hash');
     progress({ phase: 'hash', message: 'Computing SHA-256' });
     const sha256 = await hashing;
-    const sizeBytes = (await fsp.stat(work)).size;
+    const sizeBytes = (await fsp.stat(copy)).size;
     throwIfAborted(signal, dbPath);
 
     progress({ phase: 'commit', message: 'Saving the backup' });
-    // A concurrent run may have taken the name between reservation and now: take the next free one.
-    while (!(await commitFile(work, final))) {
-      const next = await reserveName(outputDir, namer);
-      const nextWork = `${next.partial}.copy`;
-      await fsp.rename(work, nextWork);
-      await removeQuietly(partial);
-      ({ final, partial } = next);
-      work = nextWork;
-    }
-    const durationMs = Date.now() - started;
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      formatVersion: MANIFEST_VERSION,
-      tool: { name: 'sqlite-lifeboat', version: TOOL_VERSION },
-      file: final.slice(outputDir.length + 1),
-      sha256,
-      sizeBytes,
-      createdAt: now.toISOString(),
-      durationMs,
-      source: {
-        path: dbPath,
-        sizeBytes: st.size,
-        journalMode: snap.journalMode,
-        walFramesApplied: snap.walFramesApplied,
-        journalPagesRolledBack: snap.journalPagesRolledBack,
-      },
-      pageSize: info.pageSize,
-      pageCount: info.pageCount,
-      userVersion: info.userVersion,
-      applicationId: info.applicationId,
-      autoVacuum: info.autoVacuum,
-      tables: info.tables,
-      skippedTables: info.skippedTables,
-      integrity: info.integrity,
-      verified: true,
-      engine: info.engine,
-      attempts: snap.attempts,
-      pinned: false,
-    };
-    await writeManifest(final, manifest);
-    await fsyncDir(outputDir);
+    return await locked('backup', async () => {
+      await sweepFolder(outputDir);
+      const final = await freeName(outputDir, namer);
+      const own = await listBackups(dbPath, outputDir, { identity });
+      const manifest: Manifest = {
+        format: MANIFEST_FORMAT,
+        formatVersion: MANIFEST_VERSION,
+        tool: { name: 'sqlite-lifeboat', version: TOOL_VERSION },
+        file: final.slice(outputDir.length + 1),
+        sha256,
+        sizeBytes,
+        createdAt: now.toISOString(),
+        durationMs: Date.now() - started,
+        source: {
+          path: dbPath,
+          realPath: loc.realPath,
+          dev: identity.dev,
+          ino: identity.ino,
+          id: lineageId(own.flatMap((e) => (e.ownership === 'own' && e.manifest ? [e.manifest.source] : []))),
+          sizeBytes: st.size,
+          journalMode: snap.journalMode,
+          walFramesApplied: snap.walFramesApplied,
+          journalPagesRolledBack: snap.journalPagesRolledBack,
+        },
+        pageSize: info.pageSize,
+        pageCount: info.pageCount,
+        userVersion: info.userVersion,
+        applicationId: info.applicationId,
+        autoVacuum: info.autoVacuum,
+        tables: info.tables,
+        skippedTables: info.skippedTables,
+        ...(info.uncheckedIndexes.length ? { uncheckedIndexes: info.uncheckedIndexes } : {}),
+        integrity: info.integrity,
+        verified: true,
+        engine: info.engine,
+        attempts: snap.attempts,
+        pinned: false,
+      };
+      await step('manifest');
+      await writeManifest(final, manifest);
+      try {
+        await step('publish');
+        await publish(copy, final);
+        await fsyncDir(outputDir);
+      } catch (e) {
+        await fsp.unlink(manifestPath(final)).catch(() => undefined); // never leave a manifest of nothing
+        throw e;
+      }
 
-    let pruned: PruneResult | undefined;
-    if (opts.policy) {
-      progress({ phase: 'prune', message: 'Applying retention' });
-      pruned = await pruneBackups({ dbPath, outputDir, policy: opts.policy, now: new Date() });
-    }
-    return {
-      file: final,
-      manifestFile: `${final}.json`,
-      sha256,
-      sizeBytes,
-      durationMs,
-      createdAt: manifest.createdAt,
-      tables: info.tables,
-      skippedTables: info.skippedTables,
-      verified: true,
-      integrity: info.integrity,
-      attempts: snap.attempts,
-      source: manifest.source,
-      pruned: pruned?.deleted ?? [],
-      manifest,
-    };
+      // The backup is complete from here on: a retention failure is reported, not a failed backup.
+      let pruned: PruneResult | undefined;
+      if (opts.policy) {
+        try {
+          await step('prune');
+          progress({ phase: 'prune', message: 'Applying retention' });
+          pruned = await pruneLocked({ dbPath, outputDir, policy: opts.policy, now: new Date() }, identity);
+        } catch (e) {
+          warnings.push(`retention was not applied: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      return {
+        file: final,
+        manifestFile: manifestPath(final),
+        sha256,
+        sizeBytes,
+        durationMs: Date.now() - started,
+        createdAt: manifest.createdAt,
+        tables: info.tables,
+        skippedTables: info.skippedTables,
+        uncheckedIndexes: info.uncheckedIndexes,
+        verified: true,
+        integrity: info.integrity,
+        attempts: snap.attempts,
+        source: manifest.source,
+        pruned: pruned?.deleted ?? [],
+        warnings,
+        manifest,
+      };
+    });
+  } catch (e) {
+    throw renameSubject(e, copy, dbPath);
   } finally {
-    await removeQuietly(work);
-    await removeQuietly(partial);
+    await work.remove();
   }
 }

@@ -55,11 +55,46 @@ export class NotConfirmedError extends LifeboatError {
   }
 }
 
-/** A restore step failed; `restored` says whether the original was put back. */
+/** Another Lifeboat operation held the lock for longer than we were willing to wait. */
+export class LockTimeoutError extends LifeboatError {
+  constructor(file: string | undefined, readonly holder: string, readonly lockFile: string, timeoutMs: number) {
+    super(`another Lifeboat operation is working on it: ${holder}; gave up waiting after ${Math.round(timeoutMs / 1000)} s (if no such process runs, remove ${lockFile})`, file, 'LOCKED');
+  }
+}
+
+/**
+ * A restore step failed. `restored` is true when the live database is as it was before (never
+ * touched, or put back whole), false when putting it back failed too (the message says where
+ * its pieces are).
+ */
 export class RestoreError extends LifeboatError {
   constructor(file: string, reason: string, readonly restored: boolean) {
     super(reason, file, 'RESTORE_FAILED');
   }
+}
+
+/** The database is in use by another process (or looks so): restoring now would lose its writes. */
+export class InUseError extends LifeboatError {
+  constructor(file: string, reason: string, readonly reasons: string[]) {
+    super(reason, file, 'IN_USE');
+  }
+}
+
+/** The backup was made from another database than the restore target. */
+export class OtherSourceError extends LifeboatError {
+  constructor(file: string, reason: string, readonly sourcePath: string) {
+    super(reason, file, 'OTHER_SOURCE');
+  }
+}
+
+/** The same error about `to` when it named our private file `from` (a temp copy the user never sees). */
+export function renameSubject(e: unknown, from: string, to: string, as = 'its copy'): unknown {
+  if (!(e instanceof LifeboatError) || (e.file !== from && !e.message.includes(from))) return e;
+  const message = e.message.split(from).join(as);
+  const copy = Object.create(Object.getPrototypeOf(e)) as LifeboatError;
+  Object.assign(copy, e, { message, file: e.file === from ? to : e.file });
+  Object.defineProperty(copy, 'stack', { value: e.stack, writable: true, configurable: true });
+  return copy;
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, file?: string): void {

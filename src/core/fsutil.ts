@@ -52,24 +52,24 @@ export async function readHead(file: string, length: number): Promise<Buffer> {
 }
 
 /** Refuses what cannot be a database file, with the reason, before anything reads it as one. */
-export async function assertReadableRegularFile(file: string): Promise<Stats> {
+export async function assertReadableRegularFile(file: string, subject = file): Promise<Stats> {
   let st: Stats;
   try {
     st = await fsp.stat(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotSqliteError(file, 'no such file');
-    if (code === 'EACCES' || code === 'EPERM') throw new NotSqliteError(file, 'permission denied');
-    throw new NotSqliteError(file, (e as Error).message);
+    if (code === 'ENOENT') throw new NotSqliteError(subject, 'no such file');
+    if (code === 'EACCES' || code === 'EPERM') throw new NotSqliteError(subject, 'permission denied');
+    throw new NotSqliteError(subject, (e as Error).message);
   }
-  if (st.isDirectory()) throw new NotSqliteError(file, 'is a directory, not a database file');
-  if (!st.isFile()) throw new NotSqliteError(file, 'is not a regular file');
+  if (st.isDirectory()) throw new NotSqliteError(subject, 'is a directory, not a database file');
+  if (!st.isFile()) throw new NotSqliteError(subject, 'is not a regular file');
   try {
     await fsp.access(file, C.R_OK);
     const fh = await fsp.open(file, 'r');
     await fh.close();
   } catch {
-    throw new NotSqliteError(file, 'permission denied (cannot read the file)');
+    throw new NotSqliteError(subject, 'permission denied (cannot read the file)');
   }
   return st;
 }

@@ -1,26 +1,22 @@
 // Reading a live database's content safely: take a consistent snapshot into a private temp
 // folder and inspect that, never the live file (which another process may be writing).
-import { promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { removeQuietly } from './fsutil';
-import { manifestPath } from './manifest';
+import { join } from 'node:path';
+import { renameSubject } from './errors';
 import { takeSnapshot } from './snapshot';
 import { inspectDatabase, InspectResult } from './sqlite';
+import { makePrivateDir, sweepTempOnce } from './tempdir';
 
-export async function inspectLive(dbPath: string, opts: { signal?: AbortSignal } = {}): Promise<InspectResult> {
-  const dir = await fsp.mkdtemp(join(tmpdir(), 'lifeboat-live-'));
+/** integrity_check and row counts of a consistent snapshot of the live database `dbPath`. */
+export async function inspectLive(dbPath: string, opts: { signal?: AbortSignal; busyTimeoutMs?: number } = {}): Promise<InspectResult> {
+  await sweepTempOnce();
+  const dir = await makePrivateDir('live');
+  const copy = join(dir.dir, 'db');
   try {
-    const copy = join(dir, basename(resolve(dbPath)));
-    await takeSnapshot(resolve(dbPath), copy, { signal: opts.signal });
+    await takeSnapshot(dbPath, copy, { signal: opts.signal, subject: dbPath, busyTimeoutMs: opts.busyTimeoutMs });
     return await inspectDatabase(copy, { signal: opts.signal });
+  } catch (e) {
+    throw renameSubject(e, copy, dbPath);
   } finally {
-    await removeQuietly(dir);
+    await dir.remove();
   }
-}
-
-/** Deletes a backup and its manifest. */
-export async function deleteBackup(file: string): Promise<void> {
-  await fsp.rm(file, { force: true });
-  await fsp.rm(manifestPath(file), { force: true });
 }

@@ -7,7 +7,7 @@ const DEFAULT_EXT = 'db';
 // Sidecars and in-flight files share the backup prefix but must never be treated as backups.
 const NON_BACKUP_EXTS = new Set(['partial', 'json', 'tmp']);
 // Greedy dbName so a database whose own name contains "-backup-" still parses by its last marker.
-const BACKUP_RE = /^(.+)-backup-(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})(?:-([1-9]\d*))?\.([^.]+)$/;
+const BACKUP_RE = /^(.+)-backup-(\d{4})-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})(?:-([1-9]\d*))?\.([^.]+)$/s;
 
 export function backupBaseName(dbPath: string): BackupBaseName {
   const base = path.basename(dbPath);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
+import { dirname } from 'node:path';
 
 export const FILE_MODE = 0o600, DIR_MODE = 0o700;
 
@@ -40,8 +41,33 @@ export function secureDir(p: string, platform: NodeJS.Platform = process.platfor
   return secure(p, 'dir', platform, run);
 }
 
-export async function ensurePrivateDir(dir: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
-  // mkdir's mode is filtered by umask and ignored for an existing dir, so always tighten explicitly.
+/** What ensurePrivateDir found: whether it made the folder, and whether others can read an existing one. */
+export interface FolderState { created: boolean; openToOthers: boolean }
+
+/**
+ * Makes sure `dir` exists. Folders it creates (the leaf and any missing parents) are owner-only
+ * whatever the umask; a folder that already existed is never changed (it may be the database's
+ * own folder or a shared one), only reported when group or others can read it.
+ */
+export async function ensurePrivateDir(dir: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<FolderState> {
+  const before = await fsp.stat(dir).catch(() => null);
+  if (before?.isDirectory()) return { created: false, openToOthers: platform !== 'win32' && (before.mode & 0o077) !== 0 };
+  const first = await fsp.mkdir(dir, { recursive: true, mode: DIR_MODE });
+  if (first === undefined) {
+    // created meanwhile by someone else (or not a folder: let the caller's next step fail clearly)
+    const st = await fsp.stat(dir);
+    return { created: false, openToOthers: platform !== 'win32' && (st.mode & 0o077) !== 0 };
+  }
+  // mkdir's mode is filtered by the umask: tighten each folder we made, from the leaf up to the first.
+  for (let d = dir; ; d = dirname(d)) {
+    await secureDir(d, platform, run);
+    if (d === first || dirname(d) === d) break;
+  }
+  return { created: true, openToOthers: false };
+}
+
+/** Creates a folder that must not exist yet, owner-only whatever the umask. */
+export async function makePrivateDirExclusive(dir: string, platform: NodeJS.Platform = process.platform, run: IcaclsRunner = execFileIcacls): Promise<void> {
+  await fsp.mkdir(dir, { mode: DIR_MODE });
   await secureDir(dir, platform, run);
 }

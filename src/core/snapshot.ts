@@ -6,17 +6,30 @@
 // rebuilt in TypeScript: committed WAL frames are applied, or a hot journal's saved pages
 // rolled back, exactly as SQLite's own recovery would. The live files are only ever read.
 import { promises as fsp, writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { BusyError, NotSqliteError, throwIfAborted } from './errors';
 import {
   DbHeader, HEADER_SIZE, parseDbHeader, parseWalHeader, WAL_HEADER_SIZE, WalIndex, journalIdentity,
   planJournalRollback, superJournalName,
 } from './format';
 import { assertReadableRegularFile, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
+import { locateDatabase } from './identity';
 
 export type JournalMode = 'wal' | 'rollback';
 
+/** Seams for tests: each runs at its point of the snapshot and may fail or change the world. */
+export interface SnapshotHooks {
+  /** after the main file and its companion were copied, before the second fingerprint */
+  afterCopy?: (attempt: number) => void | Promise<void>;
+}
+
 export interface SnapshotOptions {
   signal?: AbortSignal;
+  /** the path to name in errors (the user's path, when `db` is its resolved target) */
+  subject?: string;
+  /** a WAL up to this many bytes is read into memory; a larger one is streamed (default 64 MiB) */
+  walInMemoryMax?: number;
+  hooks?: SnapshotHooks;
   /** how long a busy writer may keep invalidating copies before we give up */
   busyTimeoutMs?: number;
   onAttempt?: (attempt: number) => void;
@@ -34,9 +47,12 @@ export interface SnapshotResult {
   walFramesApplied: number;
   walCommits: number;
   journalPagesRolledBack: number;
+  /** the live files as they were when the copy was proven consistent */
+  fingerprint: Fingerprint;
 }
 
-interface Fingerprint {
+/** What the live main file and its companions looked like at one moment. */
+export interface Fingerprint {
   mainSize: number;
   mainMtime: bigint;
   mainIno: bigint;
@@ -45,22 +61,73 @@ interface Fingerprint {
   journal: { ino: bigint; id: string } | null; // null also when present but not a live journal (empty, zeroed)
 }
 
-async function fingerprint(db: string): Promise<Fingerprint> {
+/** stat that says null for a missing file and throws for anything else */
+async function statCompanion(file: string) {
+  try {
+    return await fsp.stat(file, { bigint: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Reads a companion's head; a companion that exists but cannot be read is refused, never taken for absent. */
+async function readCompanionHead(db: string, suffix: string, length: number, subject: string): Promise<Buffer | null> {
+  try {
+    return await readHead(`${db}${suffix}`, length);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null; // went away between stat and open: the next fingerprint sees it
+    throw companionError(db, suffix, subject, e);
+  }
+}
+
+function companionError(db: string, suffix: string, subject: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const what = suffix === '-wal' ? 'it holds committed changes that are not in the main file yet' : 'it may hold a hot journal whose changes must be rolled back';
+  return new NotSqliteError(subject, `cannot read ${basename(db)}${suffix} (${code ?? (e as Error).message}): ${what}, so no consistent copy can be made`);
+}
+
+/** Reads a whole companion; null when it went away meanwhile. */
+async function readCompanion(db: string, suffix: string, subject: string): Promise<Buffer | null> {
+  try {
+    return await fsp.readFile(`${db}${suffix}`);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw companionError(db, suffix, subject, e);
+  }
+}
+
+async function fingerprint(db: string, subject: string): Promise<Fingerprint> {
   const st = await fsp.stat(db, { bigint: true });
   const mainHead = await readHead(db, HEADER_SIZE);
-  const walSt = await fsp.stat(`${db}-wal`, { bigint: true }).catch(() => null);
+  const walSt = await statCompanion(`${db}-wal`);
   let wal: Fingerprint['wal'] = null;
   if (walSt && walSt.isFile()) {
-    const head = await readHead(`${db}-wal`, WAL_HEADER_SIZE).catch(() => Buffer.alloc(0));
-    wal = { size: Number(walSt.size), ino: walSt.ino, head };
+    const head = await readCompanionHead(db, '-wal', WAL_HEADER_SIZE, subject);
+    if (head) wal = { size: Number(walSt.size), ino: walSt.ino, head };
   }
-  const jSt = await fsp.stat(`${db}-journal`, { bigint: true }).catch(() => null);
+  const jSt = await statCompanion(`${db}-journal`);
   let journal: Fingerprint['journal'] = null;
   if (jSt && jSt.isFile() && jSt.size > 0n) {
-    const id = journalIdentity(await readHead(`${db}-journal`, 28).catch(() => Buffer.alloc(0)));
+    const head = await readCompanionHead(db, '-journal', 28, subject);
+    const id = head ? journalIdentity(head) : null;
     if (id) journal = { ino: jSt.ino, id };
   }
   return { mainSize: Number(st.size), mainMtime: st.mtimeNs, mainIno: st.ino, mainHead, wal, journal };
+}
+
+/** The live files' fingerprint now (for a restore that re-checks them just before its swap). */
+export function liveFingerprint(db: string, subject = db): Promise<Fingerprint> {
+  return fingerprint(db, subject);
+}
+
+/** Whether nothing about the main file and its WAL/journal changed between two fingerprints. */
+export function sameLiveState(a: Fingerprint, b: Fingerprint): boolean {
+  if (!mainUnchanged(a, b)) return false;
+  if (!a.wal !== !b.wal || !a.journal !== !b.journal) return false;
+  if (a.wal && b.wal && (a.wal.size !== b.wal.size || a.wal.ino !== b.wal.ino || !a.wal.head.equals(b.wal.head))) return false;
+  if (a.journal && b.journal && (a.journal.ino !== b.journal.ino || a.journal.id !== b.journal.id)) return false;
+  return true;
 }
 
 function mainUnchanged(a: Fingerprint, b: Fingerprint): boolean {
@@ -96,8 +163,9 @@ const CHUNK = 4 * 1024 * 1024;
  */
 const WAL_IN_MEMORY = 64 * 1024 * 1024;
 
-/** The in-memory limit; LIFEBOAT_WAL_IN_MEMORY_MAX (bytes) lets the tests take the other path on small WALs. */
-function walInMemoryMax(): number {
+/** The in-memory limit: the option, else LIFEBOAT_WAL_IN_MEMORY_MAX (bytes; for tests of the CLI), else 64 MiB. */
+function walInMemoryMax(opt?: number): number {
+  if (opt !== undefined) return opt;
   const v = process.env.LIFEBOAT_WAL_IN_MEMORY_MAX;
   return v !== undefined && v !== '' && Number(v) >= 0 ? Number(v) : WAL_IN_MEMORY;
 }
@@ -164,7 +232,7 @@ function writeAll(fd: number, buf: Buffer, position: number): void {
 }
 
 /** Applies the committed WAL frames of `walCopy` onto `dest` (a copy of the main file). */
-async function applyWal(walCopy: string, dest: string, pageSize: number, signal?: AbortSignal): Promise<{ frames: number; commits: number; dbPages: number } | null> {
+async function applyWal(walCopy: string, dest: string, pageSize: number, inMemoryMax: number, signal?: AbortSignal): Promise<{ frames: number; commits: number; dbPages: number } | null> {
   const fh = await fsp.open(walCopy, 'r');
   const out = await fsp.open(dest, 'r+');
   try {
@@ -175,9 +243,9 @@ async function applyWal(walCopy: string, dest: string, pageSize: number, signal?
     if (header.pageSize !== pageSize) throw new Error(`WAL page size ${header.pageSize} differs from the database page size ${pageSize}`);
     const idx = new WalIndex(header);
     const frameSize = idx.frameSize;
-    // A WAL of up to 64 MiB is read once into memory; a larger one is streamed in chunks.
+    // A WAL up to the in-memory limit is read once into memory; a larger one is streamed in chunks.
     const walSize = (await fh.stat()).size;
-    const inMemory = walSize <= 64 * 1024 * 1024 ? await fh.readFile() : null;
+    const inMemory = walSize <= inMemoryMax ? await fh.readFile() : null;
     if (inMemory) {
       idx.addFrames(inMemory.subarray(WAL_HEADER_SIZE), WAL_HEADER_SIZE);
     } else {
@@ -296,20 +364,23 @@ async function waitForCommit(db: string, maxMs: number, signal?: AbortSignal): P
  * Writes a consistent, self-contained copy of the live database `db` to `dest`, a path private to
  * the caller (whatever is there is replaced). A large WAL is copied next to `dest` temporarily.
  */
-export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
+export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOptions = {}): Promise<SnapshotResult> {
   const { signal } = opts;
   const budget = opts.busyTimeoutMs ?? 30_000;
   const started = Date.now();
-  await assertReadableRegularFile(db);
+  const subject = opts.subject ?? dbArg;
+  // SQLite keeps -wal and -journal beside the target of a link: read the target's.
+  const db = (await locateDatabase(dbArg)).realPath;
+  await assertReadableRegularFile(db, subject);
   const walTmp = `${dest}.wal-tmp`;
   let lastReason = '';
   try {
     for (let attempt = 1; ; attempt++) {
-      throwIfAborted(signal, db);
+      throwIfAborted(signal, subject);
       opts.onAttempt?.(attempt);
-      const a = await fingerprint(db);
+      const a = await fingerprint(db, subject);
       const header = parseDbHeader(a.mainHead);
-      if (typeof header === 'string') throw new NotSqliteError(db, header);
+      if (typeof header === 'string') throw new NotSqliteError(subject, header);
       const walHeader = a.wal ? parseWalHeader(a.wal.head) : null;
       const mode: JournalMode = header.writeVersion === 2 || walHeader ? 'wal' : 'rollback';
 
@@ -318,10 +389,10 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       // The kernel copies the main file (owner-only even when the source is read-only to us) while
       // the companion is read, and a WAL read into memory is indexed, on the other core.
       const copying = fastCopy(db, dest, signal);
-      const walMax = walInMemoryMax();
+      const walMax = walInMemoryMax(opts.walInMemoryMax);
       const companionRead = (async (): Promise<{ overlay?: WalOverlay | Error | null; companion?: string; journal?: Buffer | null }> => {
         if (mode === 'wal' && a.wal && a.wal.size <= walMax) {
-          const wal = await fsp.readFile(`${db}-wal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; });
+          const wal = await readCompanion(db, '-wal', subject);
           if (!wal) return { overlay: null };
           try {
             return { overlay: indexWal(wal, header.pageSize) };
@@ -329,11 +400,11 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
             return { overlay: e as Error }; // reported only if the copy proves consistent
           }
         } else if (mode === 'wal' && a.wal) {
-          await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw e; });
+          await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw companionError(db, '-wal', subject, e); });
           return { companion: walTmp };
         } else if (mode === 'rollback' && a.journal) {
           // read straight into memory (the rollback needs all of it there anyway): one read in the window
-          return { journal: await fsp.readFile(`${db}-journal`).catch((e) => { if (e.code === 'ENOENT') return null; throw e; }) };
+          return { journal: await readCompanion(db, '-journal', subject) };
         }
         return {};
       })();
@@ -342,7 +413,8 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
       if (companionDone.status === 'rejected') throw companionDone.reason;
       const { overlay, companion, journal } = companionDone.value;
       const copied = copyDone.value;
-      const b = await fingerprint(db);
+      await opts.hooks?.afterCopy?.(attempt);
+      const b = await fingerprint(db, subject);
       let reason = inconsistency(mode, a, b);
       if (!reason && copied < header.pageSize) reason = 'main file shrank';
       if (!reason) {
@@ -354,7 +426,7 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
           walFramesApplied = await applyOverlay(overlay, dest);
           walCommits = overlay.commits;
         } else if (companion === walTmp) {
-          const r = await applyWal(walTmp, dest, header.pageSize, signal);
+          const r = await applyWal(walTmp, dest, header.pageSize, walMax, signal);
           if (r) { walFramesApplied = r.frames; walCommits = r.commits; }
         } else if (journal) {
           const n = await rollbackJournal(journal, dest, header.pageSize);
@@ -372,13 +444,14 @@ export async function takeSnapshot(db: string, dest: string, opts: SnapshotOptio
           walFramesApplied,
           walCommits,
           journalPagesRolledBack,
+          fingerprint: b,
         };
       }
       lastReason = reason;
       await removeQuietly(walTmp);
       const elapsed = Date.now() - started;
       if (elapsed >= budget) {
-        throw new BusyError(db, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})`);
+        throw new BusyError(subject, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})`);
       }
       if (mode === 'rollback') {
         // Under steady writes the journal comes and goes with every transaction: start the next

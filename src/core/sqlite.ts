@@ -2,12 +2,13 @@
 // Two engines: sql.js holds the whole file in memory (fast, ~1.1× the file in RAM); for large
 // files node-sqlite3-wasm reads pages from disk through its Node fs VFS, in bounded memory.
 // Both only ever open private files (backups, .partial copies), never a live database.
-import { existsSync, linkSync, mkdtempSync, promises as fsp, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, linkSync, promises as fsp, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, IntegrityError, NotSqliteError } from './errors';
+import type { UncheckedIndex } from './manifest';
+import { makePrivateDirSync, sweepTempOnce } from './tempdir';
 
 /** Files above this size are checked by the page-reading engine instead of in memory. */
 export const IN_MEMORY_LIMIT = 512 * 1024 * 1024;
@@ -67,6 +68,8 @@ export interface InspectResult {
   tables: Record<string, number>;
   skippedTables: { name: string; reason: string }[];
   missingTables: string[];
+  /** indexes whose entries integrity_check could not compare with their tables (application-defined collations) */
+  uncheckedIndexes: UncheckedIndex[];
   pageSize: number;
   pageCount: number;
   userVersion: number;
@@ -76,14 +79,68 @@ export interface InspectResult {
 }
 
 type Row = Record<string, unknown>;
-interface Conn { all(sql: string): Row[]; close(): void }
+/** `writable`: changes stay private (sql.js's in-memory copy, or a private copy on disk) */
+interface Conn { all(sql: string): Row[]; close(): void; writable: boolean }
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+const BUILTIN_COLLATIONS = new Set(['binary', 'nocase', 'rtrim']);
+const MAX_MESSAGES = 20;
+
+/** A check that needs to change the private copy's schema, on a connection that may not. */
+class NeedsWritableCopy extends Error {}
+
+/**
+ * integrity_check, also for databases whose indexes use a collation that only the application
+ * defines (SQLite refuses to check them at all): on a private copy, each unknown collation is
+ * replaced by BINARY in the schema, the whole check runs, and only the messages about those
+ * indexes' entries (which a different order would produce) are set aside and reported as such.
+ */
+function integrityCheck(db: Conn): { messages: string[]; unchecked: UncheckedIndex[] } {
+  const unchecked: UncheckedIndex[] = [];
+  const replaced = new Set<string>();
+  for (;;) {
+    try {
+      const limit = replaced.size ? 10_000 : MAX_MESSAGES;
+      const all = db.all(`PRAGMA integrity_check(${limit})`).map((r) => String(Object.values(r)[0]));
+      if (!replaced.size) return { messages: all, unchecked };
+      const names = unchecked.map((u) => u.index.toLowerCase());
+      const about = (m: string) => names.some((n) => m.toLowerCase().includes(` index ${n}`));
+      const kept = all.filter((m) => m !== 'ok' && !about(m)).slice(0, MAX_MESSAGES);
+      return { messages: kept.length ? kept : ['ok'], unchecked };
+    } catch (e) {
+      const m = /no such collation sequence: (\S+)/i.exec((e as Error).message);
+      if (!m || BUILTIN_COLLATIONS.has(m[1].toLowerCase()) || replaced.has(m[1].toLowerCase())) throw e;
+      if (!db.writable) throw new NeedsWritableCopy();
+      replaced.add(m[1].toLowerCase());
+      standInCollation(db, m[1], unchecked);
+    }
+  }
+}
+
+function standInCollation(db: Conn, name: string, unchecked: UncheckedIndex[]): void {
+  const reason = `uses the collation ${name}, which the application defines: its entries were not compared with the table`;
+  const indexes = db.all("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index'") as { name: string; tbl_name: string }[];
+  for (const ix of indexes) {
+    const cols = db.all(`PRAGMA index_xinfo(${q(ix.name)})`) as { coll: string | null }[];
+    if (cols.some((c) => c.coll?.toLowerCase() === name.toLowerCase())) unchecked.push({ index: ix.name, table: ix.tbl_name, reason });
+  }
+  const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`collate\\s+(?:"${esc}"|'${esc}'|\\[${esc}\\]|\`${esc}\`|${esc}\\b)`, 'gi');
+  const rows = db.all('SELECT rowid AS id, sql FROM sqlite_schema WHERE sql IS NOT NULL') as { id: number; sql: string }[];
+  db.all('PRAGMA writable_schema = ON');
+  for (const r of rows) {
+    const sql = r.sql.replace(re, 'COLLATE BINARY');
+    if (sql !== r.sql) db.all(`UPDATE sqlite_schema SET sql = '${sql.replace(/'/g, "''")}' WHERE rowid = ${Number(r.id)}`);
+  }
+  db.all('PRAGMA writable_schema = RESET');
+}
 
 function inspectConn(db: Conn, engine: InspectResult['engine'], opts: InspectOptions): InspectResult {
   const one = (sql: string): unknown => Object.values(db.all(sql)[0] ?? {})[0];
   const parts = opts.parts ?? 'all';
-  const messages = parts === 'counts' ? ['not checked'] : db.all('PRAGMA integrity_check(20)').map((r) => String(Object.values(r)[0]));
+  const checked = parts === 'counts' ? { messages: ['not checked'], unchecked: [] } : integrityCheck(db);
+  const messages = checked.messages;
   const integrity = messages.join('; ');
   const ok = parts === 'counts' || (messages.length === 1 && messages[0] === 'ok');
   const tableRows = db.all("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name") as { name: string; sql: string | null }[];
@@ -108,6 +165,7 @@ function inspectConn(db: Conn, engine: InspectResult['engine'], opts: InspectOpt
     tables,
     skippedTables,
     missingTables,
+    uncheckedIndexes: checked.unchecked,
     pageSize: Number(one('PRAGMA page_size')),
     pageCount: Number(one('PRAGMA page_count')),
     userVersion: Number(one('PRAGMA user_version')),
@@ -141,46 +199,38 @@ async function openInMemory(file: string): Promise<Conn> {
       return values.map((v) => Object.fromEntries(columns.map((c, i) => [c, v[i]])));
     },
     close: () => db.close(),
+    writable: true, // its own copy in WASM memory
   };
 }
 
-/** Removes alias folders that killed processes left behind (older than an hour). */
-function sweepStaleAliases(): void {
-  try {
-    const now = Date.now();
-    for (const n of readdirSync(tmpdir())) {
-      if (!n.startsWith('lifeboat-paged-')) continue;
-      const p = join(tmpdir(), n);
-      if (now - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
-    }
-  } catch {
-    // best effort
-  }
-}
-
-function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string): Conn {
+function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string, writableCopy = false): Conn {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Database } = require('node-sqlite3-wasm');
   // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
   // a second reader fail. Opening through a link in a private temp folder keeps them there.
-  sweepStaleAliases();
-  const dir = aliasDir ?? mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
-  let alias = join(dir, 'db');
-  try {
-    symlinkSync(resolve(file), alias);
-  } catch {
-    try { linkSync(file, alias); } catch { alias = file; }
+  const own = aliasDir ? null : makePrivateDirSync('paged');
+  const dir = aliasDir ?? own!.dir;
+  let alias = join(dir, writableCopy ? 'copy' : 'db');
+  if (writableCopy) {
+    // a private copy whose schema the check may change (see integrityCheck); reflinked where possible
+    copyFileSync(file, alias, 2 /* COPYFILE_FICLONE */);
+  } else {
+    try {
+      symlinkSync(resolve(file), alias);
+    } catch {
+      try { linkSync(file, alias); } catch { alias = file; }
+    }
   }
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const cleanup = () => { if (own) rmSync(dir, { recursive: true, force: true }); else if (writableCopy) rmSync(alias, { force: true }); };
   let db;
   try {
-    db = new Database(alias, { readOnly: true, fileMustExist: true });
+    db = new Database(alias, { readOnly: !writableCopy, fileMustExist: true });
     db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`); // bounded whatever the file's size
   } catch (e) {
     cleanup();
     throw e;
   }
-  return { all: (sql: string) => db.all(sql) as Row[], close: () => { try { db.close(); } finally { cleanup(); } } };
+  return { all: (sql: string) => db.all(sql) as Row[], close: () => { try { db.close(); } finally { cleanup(); } }, writable: writableCopy };
 }
 
 function translate(file: string, e: unknown): Error {
@@ -194,19 +244,23 @@ function translate(file: string, e: unknown): Error {
 export async function inspectInProcess(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
   const st = await fsp.stat(file);
   const paged = !usesMemoryEngine(st.size, opts.engine);
-  let conn: Conn;
-  try {
-    conn = paged ? openPaged(file, opts.cacheKiB, opts.aliasDir) : await openInMemory(file);
-  } catch (e) {
-    throw translate(file, e);
+  for (const writableCopy of [false, true]) {
+    let conn: Conn;
+    try {
+      conn = paged ? openPaged(file, opts.cacheKiB, opts.aliasDir, writableCopy) : await openInMemory(file);
+    } catch (e) {
+      throw translate(file, e);
+    }
+    try {
+      return inspectConn(conn, paged ? 'node-sqlite3-wasm' : 'sql.js', opts);
+    } catch (e) {
+      if (e instanceof NeedsWritableCopy && !writableCopy) continue;
+      throw translate(file, e);
+    } finally {
+      conn.close();
+    }
   }
-  try {
-    return inspectConn(conn, paged ? 'node-sqlite3-wasm' : 'sql.js', opts);
-  } catch (e) {
-    throw translate(file, e);
-  } finally {
-    conn.close();
-  }
+  throw new IntegrityError(file, 'cannot be checked');
 }
 
 function workerScript(): string | null {
@@ -225,8 +279,9 @@ export async function inspectDatabase(file: string, opts: InspectOptions = {}): 
   if (!script) return inspectInProcess(file, opts);
   const { signal, ...rest } = opts;
   applyWasmTuning((await fsp.stat(file)).size, opts.engine);
+  await sweepTempOnce();
   // The parent owns the paged engine's temp folder: a worker terminated on abort runs no cleanup.
-  const aliasDir = mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
+  const aliasDir = makePrivateDirSync('paged').dir;
   return new Promise<InspectResult>((resolve, reject) => {
     // A small young generation: the checks make little JavaScript garbage, and it trims ~10 MiB of RSS.
     const worker = new Worker(script, { workerData: { file, opts: { ...rest, aliasDir } }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError, fmtBytes } from '../core';
 import {
-  defaultOperator, findEvidenceTable, formatEvidenceRow, listScenarios, parseChecklist, performedSteps, runRehearsal,
+  defaultOperator, findEvidenceTable, formatEvidenceRow, listScenarios, parseChecklist, performedSteps,
   startDrill,
 } from '../core/drills';
 import { Ctx, backupPickItem, resolveDatabase } from '../commands/context';
@@ -111,7 +111,7 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
   const operator = await defaultOperator(vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
   try {
     const r = await ctx.service.withProgress(`Restore rehearsal of ${path.basename(dbPath)}`, 'notification', (signal) =>
-      runRehearsal({ dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operator, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours, signal }));
+      ctx.service.rehearse({ dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operator, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours }, signal));
     // one undoable edit: tick the performed auto items, append the evidence row
     const text = doc.getText();
     const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';

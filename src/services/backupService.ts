@@ -3,9 +3,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  backupDatabase, BackupEntry, BackupResult, CancelledError, describeError, listBackups, pruneBackups, PruneResult,
-  restoreDatabase, RestorePreflight, RestoreResult, verifyBackup, VerifyResult,
+  BackupEntry, BackupResult, CancelledError, deleteBackup, describeError, InspectResult, listBackups, Manifest, pruneBackups, PruneResult,
+  RestorePreflight, RestoreResult, setPinned, verifyBackup, VerifyResult,
 } from '../core';
+import type { RehearsalOptions, RehearsalResult } from '../core/drills/rehearsal';
+import type { EngineHost } from '../core/engineHost';
 import { M } from '../messages';
 import { backupDirOf, readSettings, retentionPolicy } from '../settings';
 
@@ -23,7 +25,7 @@ export class BackupService implements vscode.Disposable {
   private readonly running = new Set<string>();
   private readonly watchers = new Map<string, vscode.Disposable>();
 
-  constructor(private readonly state: vscode.Memento, readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly state: vscode.Memento, readonly log: vscode.LogOutputChannel, readonly engine: EngineHost) {}
 
   backupDir(dbPath: string): string {
     return backupDirOf(dbPath, readSettings(vscode.Uri.file(dbPath)));
@@ -103,15 +105,16 @@ export class BackupService implements vscode.Disposable {
     this.emitter.fire(dbPath);
     try {
       const r = await this.withProgress(`Backing up ${name}`, place, (signal, report) =>
-        backupDatabase({
+        this.engine.call('backup', {
           dbPath,
           outputDir: this.backupDir(dbPath),
           policy: retentionPolicy(s),
-          signal,
-          onProgress: (p) => report(p.message),
-        }));
+          busyTimeoutMs: s.busyTimeoutSeconds * 1000,
+        }, { signal, onProgress: (p) => report(p.message) }));
       this.log.info(`Backup of ${dbPath} → ${r.file} (${r.sizeBytes} bytes, ${r.durationMs} ms, ${r.attempts} attempt(s), sha256 ${r.sha256})`);
       if (r.pruned.length) this.log.info(`Retention deleted ${r.pruned.length} backup(s): ${r.pruned.join(', ')}`);
+      for (const w of r.warnings) this.log.warn(`Backup of ${dbPath}: ${w}`);
+      for (const u of r.uncheckedIndexes ?? []) this.log.warn(`Backup of ${dbPath}: index ${u.index} (table ${u.table}) ${u.reason}`);
       await this.setFailure(dbPath, undefined);
       return r;
     } catch (e) {
@@ -134,19 +137,23 @@ export class BackupService implements vscode.Disposable {
     return r;
   }
 
-  async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>): Promise<RestoreResult> {
+  /**
+   * Restores in the engine process. Validation runs before any progress is shown; the
+   * confirmation (the modal) comes before the restore proper, and only then "Restoring…".
+   */
+  async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>, opts: { force?: boolean; allowOtherSource?: boolean } = {}): Promise<RestoreResult> {
     const s = readSettings(vscode.Uri.file(dbPath));
     try {
       const r = await this.withProgress(`Restoring ${path.basename(dbPath)}`, 'notification', (signal, report) =>
-        restoreDatabase({
+        this.engine.call('restore', {
           backupFile,
           dbPath,
           outputDir: this.backupDir(dbPath),
           requireTables: s.requiredTables,
-          signal,
-          confirm,
-          onProgress: (p) => report(p.message),
-        }));
+          busyTimeoutMs: s.busyTimeoutSeconds * 1000,
+          force: opts.force,
+          allowOtherSource: opts.allowOtherSource,
+        }, { signal, confirm, onProgress: (p) => report(p.message) }));
       this.log.info(`Restored ${dbPath} from ${backupFile}; safety set ${r.safetyDir}; moved aside: ${r.movedCompanions.join(', ') || 'none'}`);
       for (const w of r.warnings) this.log.warn(w);
       return r;
@@ -160,10 +167,42 @@ export class BackupService implements vscode.Disposable {
 
   async prune(dbPath: string): Promise<PruneResult> {
     const s = readSettings(vscode.Uri.file(dbPath));
-    const r = await pruneBackups({ dbPath, outputDir: this.backupDir(dbPath), policy: retentionPolicy(s) });
+    const r = await this.withProgress(`Pruning backups of ${path.basename(dbPath)}`, 'window', (signal, report) =>
+      pruneBackups({ dbPath, outputDir: this.backupDir(dbPath), policy: retentionPolicy(s), lock: { signal, onWait: (h) => report(`waiting for another Lifeboat operation: ${h}`) } }));
     for (const d of r.plan.delete) this.log.info(`Pruned ${d.file} (${d.reasons.join(', ')})`);
     this.invalidate(dbPath);
     return r;
+  }
+
+  /** Pins or unpins under the folder's lock (a concurrent verification or backup keeps the change). */
+  async setPinned(dbPath: string, file: string, pinned: boolean): Promise<Manifest> {
+    try {
+      return await this.withProgress(`${pinned ? 'Pinning' : 'Unpinning'} ${path.basename(file)}`, 'window', (signal, report) =>
+        setPinned(file, pinned, { signal, onWait: (h) => report(`waiting for another Lifeboat operation: ${h}`) }));
+    } finally {
+      this.invalidate(dbPath);
+    }
+  }
+
+  async delete(dbPath: string, file: string): Promise<void> {
+    try {
+      await this.withProgress(`Deleting ${path.basename(file)}`, 'window', (signal, report) =>
+        deleteBackup(file, { signal, onWait: (h) => report(`waiting for another Lifeboat operation: ${h}`) }));
+      this.log.info(`Deleted ${file}`);
+    } finally {
+      this.invalidate(dbPath);
+    }
+  }
+
+  /** Integrity and row counts of a consistent snapshot of the live database (in the engine process). */
+  inspectLive(dbPath: string, signal?: AbortSignal): Promise<InspectResult> {
+    const s = readSettings(vscode.Uri.file(dbPath));
+    return this.engine.call('inspectLive', { dbPath, busyTimeoutMs: s.busyTimeoutSeconds * 1000 }, { signal });
+  }
+
+  /** A restore rehearsal into a scratch copy (in the engine process: it reads the live database). */
+  rehearse(opts: Omit<RehearsalOptions, 'signal' | 'now'>, signal?: AbortSignal): Promise<RehearsalResult> {
+    return this.engine.call('rehearsal', opts, { signal });
   }
 
   /** Shows one clear line with "Show Log"; the detail is already in the log. */

@@ -4,32 +4,18 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { hasSqliteMagic, parseBackupName } from '../core';
+import { parseBackupName } from '../core';
+import type { EngineHost } from '../core/engineHost';
 import { backupRootOf, expandPath, readSettings } from '../settings';
 
 const ADDED_KEY = 'lifeboat.addedDatabases';
-const NOT_DATABASES = /(-wal|-shm|-journal|\.partial|\.restore-tmp|\.lifeboat-old|\.json|\.original)$/i;
+const NOT_DATABASES = /(-wal|-shm|-journal|\.partial|\.restore-tmp|\.lifeboat-old|\.json|\.original|\.lifeboat-lock|\.tmp|\.lifeboat-original-[0-9a-f]{8})$/i;
 
 export interface DatabaseInfo {
   path: string;
   name: string;
   source: 'workspace' | 'setting' | 'added';
   folder?: vscode.WorkspaceFolder;
-}
-
-export async function isSqliteFile(file: string): Promise<boolean> {
-  try {
-    const fh = await fsp.open(file, 'r');
-    try {
-      const buf = Buffer.alloc(16);
-      const { bytesRead } = await fh.read(buf, 0, 16, 0);
-      return bytesRead === 16 && hasSqliteMagic(buf);
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return false;
-  }
 }
 
 export class DatabaseRegistry implements vscode.Disposable {
@@ -41,7 +27,25 @@ export class DatabaseRegistry implements vscode.Disposable {
   private rescanTimer: NodeJS.Timeout | undefined;
   private shown = ''; // what the last change event showed: each database's path, source and size
 
-  constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel, private readonly engine: EngineHost) {}
+
+  /**
+   * Whether each file is SQLite (its 16-byte header). Read in the engine process: this process
+   * must not open a live database (closing it would drop other extensions' SQLite locks on it).
+   */
+  async isSqlite(files: string[]): Promise<boolean[]> {
+    if (!files.length) return [];
+    try {
+      return await this.engine.call('sniff', { paths: files });
+    } catch (e) {
+      this.log.warn(`Reading database headers failed: ${(e as Error).message}`);
+      return files.map(() => false);
+    }
+  }
+
+  async isSqliteFile(file: string): Promise<boolean> {
+    return (await this.isSqlite([file]))[0];
+  }
 
   list(): DatabaseInfo[] {
     return this.databases;
@@ -78,7 +82,7 @@ export class DatabaseRegistry implements vscode.Disposable {
 
   async add(file: string): Promise<boolean> {
     const p = path.resolve(file);
-    if (!(await isSqliteFile(p))) return false;
+    if (!(await this.isSqliteFile(p))) return false;
     const added = new Set(this.state.get<string[]>(ADDED_KEY, []));
     added.add(p);
     await this.state.update(ADDED_KEY, [...added]);
@@ -99,13 +103,13 @@ export class DatabaseRegistry implements vscode.Disposable {
     const s = readSettings();
     const found = new Map<string, DatabaseInfo>();
     const hidden = new Set(this.state.get<string[]>(`${ADDED_KEY}.hidden`, []));
+    const candidates: DatabaseInfo[] = [];
     const consider = async (file: string, source: DatabaseInfo['source'], folder?: vscode.WorkspaceFolder) => {
       const p = path.resolve(file);
       const base = path.basename(p);
-      if (found.has(p) || NOT_DATABASES.test(base) || parseBackupName(base)) return;
+      if (candidates.some((c) => c.path === p) || NOT_DATABASES.test(base) || parseBackupName(base)) return;
       if (source === 'workspace' && hidden.has(p)) return;
-      if (!(await isSqliteFile(p))) return;
-      found.set(p, { path: p, name: base, source, folder: folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) });
+      candidates.push({ path: p, name: base, source, folder: folder ?? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(p)) });
     };
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const excludes = [...s.exclude];
@@ -125,6 +129,8 @@ export class DatabaseRegistry implements vscode.Disposable {
     }
     for (const p of s.databases) await consider(expandPath(p), 'setting');
     for (const p of this.state.get<string[]>(ADDED_KEY, [])) await consider(p, 'added');
+    const sqlite = await this.isSqlite(candidates.map((c) => c.path));
+    candidates.forEach((c, i) => { if (sqlite[i]) found.set(c.path, c); });
     this.databases = [...found.values()].sort((a, b) => a.name.localeCompare(b.name) || a.path.localeCompare(b.path));
     this.log.debug(`Found ${this.databases.length} database(s)`);
     // An app writing to its database makes the watcher rescan after every burst of writes: tell the

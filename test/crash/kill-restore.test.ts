@@ -102,7 +102,8 @@ test(`SIGKILL during restore × ${2 * TRIALS_PER_MODE}: the live db is OLD or NE
   // Without its -wal the main file alone is neither OLD nor NEW: losing the WAL would show.
   assert.deepEqual(content(isolatedCopy(pristine.wal, scratch)), { marker: 'old', count: OLD_ROWS });
 
-  const restoreArgs = ['restore', '--backup-file', newBackup, '--db-path', live, '--output-dir', out, '--yes', '--json'];
+  // --force: the WAL mode's -wal/-shm are left by a killed writer, not by a running application
+  const restoreArgs = ['restore', '--backup-file', newBackup, '--db-path', live, '--output-dir', out, '--yes', '--force', '--json'];
   const summary: Record<string, { typicalMs: number; outcomes: string[] }> = {};
 
   // First, before any kill: one undisturbed restore per mode, to learn how long it takes; it must

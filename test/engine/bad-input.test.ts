@@ -151,7 +151,7 @@ test('restore --require-table missing_table refuses and leaves the live db alone
   const live = makeRealDb(join(liveDir, 'app.db'));
   const liveBefore = liveState(live);
   const restoreOut = join(root, `out-${++seq}`);
-  const r = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--require-table', 'customers', '--require-table', 'missing_table', '--output-dir', restoreOut], { timeoutMs: T });
+  const r = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--force-other-source', '--require-table', 'customers', '--require-table', 'missing_table', '--output-dir', restoreOut], { timeoutMs: T });
   assert.equal(r.status, 1, describeRun(r));
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, `one stderr line\n${describeRun(r)}`);
@@ -161,7 +161,7 @@ test('restore --require-table missing_table refuses and leaves the live db alone
   assert.deepEqual(liveState(live), liveBefore, 'live unchanged');
   assert.deepEqual(filesUnder(restoreOut), [], 'no safety copy was needed');
   // the same backup restores fine when the required tables are present
-  const ok = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--require-table', 'customers', '--require-table', 'orders', '--output-dir', restoreOut], { timeoutMs: T });
+  const ok = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--force-other-source', '--require-table', 'customers', '--require-table', 'orders', '--output-dir', restoreOut], { timeoutMs: T });
   assert.equal(ok.status, 0, describeRun(ok));
 });
 

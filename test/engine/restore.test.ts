@@ -75,7 +75,8 @@ test('restore over a WAL db with un-checkpointed commits and a stale -shm', asyn
   const liveDump = dumpOf(oracle);
   const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
 
-  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  // the -wal and -shm a crashed writer left make it look in use: --force says no application runs
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--force', '--force-other-source', '--output-dir', out]);
   assert.equal(r.status, 0, describeRun(r));
   for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} beside the restored live file`);
   assert.equal(integrityOf(live), 'ok');
@@ -94,7 +95,7 @@ test('a stale hot -journal beside the live file is not replayed over the restore
   const committedDump = dumpOf(oracle);
   const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
 
-  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--force-other-source', '--output-dir', out]);
   assert.equal(r.status, 0, describeRun(r));
   for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} beside the restored live file`);
   // opening the live db natively would roll back any journal still beside it: the content must be the backup's
@@ -112,7 +113,7 @@ test('restore over a corrupt live db (the usual reason to restore) keeps its raw
   assert.notEqual(integrityOf(live), 'ok');
   const liveSha = sha256File(live);
   const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
-  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--force-other-source', '--output-dir', out]);
   assert.equal(r.status, 0, describeRun(r));
   assert.equal(integrityOf(live), 'ok');
   assert.ok(dumpOf(live) === backup.dump, 'restored content equals the backup');
@@ -125,7 +126,7 @@ test('restore into a path whose live file does not exist (disaster recovery)', (
   const dir = liveFolder();
   const live = join(dir, 'gone.db');
   const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
-  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+  const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--force-other-source', '--output-dir', out]);
   assert.equal(r.status, 0, describeRun(r));
   assert.ok(existsSync(live));
   for (const s of COMPANIONS) assert.ok(!existsSync(live + s), `no ${s} left`);
@@ -155,7 +156,7 @@ test('the restored file keeps the live file permission bits', () => {
     const live = makeRollbackDb(join(liveFolder(), 'perm.db'));
     chmodSync(live, mode);
     const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
-    const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--output-dir', out]);
+    const r = cli(['restore', '--backup-file', backup.file, '--db-path', live, '--yes', '--force-other-source', '--output-dir', out]);
     assert.equal(r.status, 0, describeRun(r));
     assert.equal((statSync(live).mode & 0o777).toString(8), mode.toString(8), `restored ${basename(live)} keeps mode ${mode.toString(8)}`);
     assert.ok(dumpOf(live) === backup.dump);

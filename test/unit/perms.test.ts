@@ -79,14 +79,17 @@ describe('win32 branch', () => {
     assert.equal(mode(file), 0o644);
   });
 
-  it('ensurePrivateDir creates the directory then secures the leaf', async () => {
-    const leaf = path.join(tmp(), 'x y', 'z');
+  it('ensurePrivateDir secures every folder it creates, leaf first, and no existing one', async () => {
+    const base = tmp();
+    const leaf = path.join(base, 'x y', 'z');
     const { calls, run } = fakeRun();
-    await ensurePrivateDir(leaf, 'win32', run);
+    assert.deepEqual(await ensurePrivateDir(leaf, 'win32', run), { created: true, openToOthers: false });
     assert.ok(fs.statSync(leaf).isDirectory());
-    assert.equal(calls.length, 1);
-    assert.equal(calls[0][1][0], leaf);
-    assert.match(calls[0][1][3], /:\(OI\)\(CI\)F$/);
+    assert.deepEqual(calls.map((c) => c[1][0]), [leaf, path.dirname(leaf)]);
+    for (const c of calls) assert.match(c[1][3], /:\(OI\)\(CI\)F$/);
+    const again = fakeRun();
+    assert.deepEqual(await ensurePrivateDir(leaf, 'win32', again.run), { created: false, openToOthers: false });
+    assert.equal(again.calls.length, 0, 'an existing folder is left as it is');
   });
 
   it('propagates a failing runner', async () => {
@@ -140,17 +143,27 @@ describe('POSIX modes', () => {
     await assert.rejects(secureFile(path.join(tmp(), 'missing.db'), 'linux'), { code: 'ENOENT' });
   });
 
-  it('ensurePrivateDir creates nested dirs with a private leaf', async () => {
-    const leaf = path.join(tmp(), 'a', 'b', 'c');
-    await ensurePrivateDir(leaf);
-    assert.equal(mode(leaf), 0o700);
+  it('ensurePrivateDir creates nested dirs, each owner-only even under umask 000', async () => {
+    const base = tmp();
+    const leaf = path.join(base, 'a', 'b', 'c');
+    fs.chmodSync(base, 0o755);
+    const old = process.umask(0);
+    try {
+      await ensurePrivateDir(leaf);
+    } finally {
+      process.umask(old);
+    }
+    for (const d of [leaf, path.join(base, 'a', 'b'), path.join(base, 'a')]) assert.equal(mode(d), 0o700, d);
+    assert.equal(mode(base), 0o755, 'the existing parent is untouched');
   });
 
-  it('ensurePrivateDir tightens a directory that already existed', async () => {
+  it('ensurePrivateDir never changes a folder that already existed, and reports one open to others', async () => {
     const dir = path.join(tmp(), 'existing');
     fs.mkdirSync(dir);
-    fs.chmodSync(dir, 0o777);
-    await ensurePrivateDir(dir);
-    assert.equal(mode(dir), 0o700);
+    fs.chmodSync(dir, 0o1777);
+    assert.deepEqual(await ensurePrivateDir(dir), { created: false, openToOthers: true });
+    assert.equal(fs.statSync(dir).mode & 0o7777, 0o1777);
+    fs.chmodSync(dir, 0o700);
+    assert.deepEqual(await ensurePrivateDir(dir), { created: false, openToOthers: false });
   });
 });

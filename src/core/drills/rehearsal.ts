@@ -2,10 +2,9 @@
 // it, check it, compare its row counts with the live database, and judge it by the pass
 // criteria. The result is the evidence row the drill records.
 import { promises as fsp } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { LifeboatError, describeError } from '../errors';
-import { removeQuietly } from '../fsutil';
+import { makePrivateDir } from '../tempdir';
 import { inspectLive } from '../live';
 import { listBackups } from '../list';
 import { restoreDatabase } from '../restore';
@@ -67,7 +66,9 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
   }
   const ageHours = createdAt ? (now.getTime() - new Date(createdAt).getTime()) / 3_600_000 : null;
 
-  const scratch = await fsp.mkdtemp(join(tmpdir(), 'lifeboat-rehearsal-'));
+  // a private scratch folder (it holds a full copy of user data), swept if this process is killed
+  const scratchDir = await makePrivateDir('rehearsal');
+  const scratch = scratchDir.dir;
   let duration: number | null = null;
   let integrity = 'not run';
   let restored: Record<string, number> | null = null;
@@ -78,7 +79,8 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
     const target = join(scratch, basename(dbPath));
     const t0 = process.hrtime.bigint();
     try {
-      const r = await restoreDatabase({ backupFile, dbPath: target, outputDir: join(scratch, 'safety'), signal: opts.signal });
+      // the scratch target is not the backup's database: restoring another database's backup is the point here
+      const r = await restoreDatabase({ backupFile, dbPath: target, outputDir: join(scratch, 'safety'), signal: opts.signal, allowOtherSource: true });
       duration = Number((process.hrtime.bigint() - t0) / 1_000_000n);
       integrity = r.integrity;
       restored = r.tables;
@@ -99,7 +101,7 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
       }
     }
   } finally {
-    await removeQuietly(scratch);
+    await scratchDir.remove();
   }
   if (integrity !== 'ok' && !reasons.length) reasons.push(`integrity_check: ${integrity}`);
   if (duration !== null && duration > opts.rtoMinutes * 60_000) reasons.push(`restore took ${formatDuration(duration)}, over the RTO of ${opts.rtoMinutes} min`);

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
   backupDatabase, describeError, enableWasmTuning, fmtBytes, InUseError, LifeboatError, listBackups, normalizePolicy, OtherSourceError,
-  pruneBackups, resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, setPinned, TOOL_VERSION, UsageError, verifyBackup,
+  Progress, pruneBackups, resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, setPinned, TOOL_VERSION, UsageError, verifyBackup,
 } from '../core';
 import {
   defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
@@ -83,6 +83,8 @@ function required(v: Record<string, unknown>, name: string): string {
 }
 
 const json = (x: unknown) => JSON.stringify(x, null, 2);
+/** Progress the CLI shows: only waiting for another Lifeboat operation (it may take a while). */
+const waits = (io: Io) => (p: Progress) => { if (p.phase === 'wait') io.err(`lifeboat: ${p.message.charAt(0).toLowerCase()}${p.message.slice(1)}`); };
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
 
 async function confirmRestore(p: RestorePreflight, io: Io): Promise<boolean> {
@@ -130,10 +132,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     case 'backup': {
       const policy = policyOf(values, false);
       const db = dbPath();
-      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values) });
+      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), onProgress: waits(io) });
       const { manifest: _m, ...rest2 } = r;
       io.out(asJson ? json(rest2) : r.file);
-      if (!asJson) for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
+      for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
       return 0;
     }
     case 'verify': {
@@ -161,6 +163,7 @@ async function run(argv: string[], io: Io): Promise<number> {
         force: !!values.force,
         allowOtherSource: otherOk,
         busyTimeoutMs: busyTimeout(values),
+        onProgress: waits(io),
         confirm: async (p) => {
           if (p.otherSource && !otherOk && (yes || !io.isTty)) {
             throw new OtherSourceError(p.dbPath, `refusing to restore: ${p.backupFile} was made from another database (${p.sourcePath}); pass --force-other-source to restore it anyway`, p.sourcePath ?? '');
@@ -178,8 +181,8 @@ async function run(argv: string[], io: Io): Promise<number> {
         io.out(`restored ${r.dbPath}${r.realPath !== r.dbPath ? ` (${r.realPath})` : ''} from ${r.backupFile}`);
         if (r.safetyCopy) io.out(`safety copy: ${r.safetyCopy}`);
         io.out(`safety set: ${r.safetyDir}`);
-        for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
       }
+      for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
       return 0;
     }
     case 'list': {
@@ -198,7 +201,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'prune': {
       const policy = policyOf(values, true)!;
-      const r = await pruneBackups({ dbPath: dbPath(), outputDir, policy, dryRun: !!values['dry-run'], lock: { onWait: (h) => io.err(`lifeboat: waiting for another Lifeboat operation: ${h}`) } });
+      const r = await pruneBackups({ dbPath: dbPath(), outputDir, policy, dryRun: !!values['dry-run'], lock: { onWait: (h) => waits(io)({ phase: 'wait', message: `Waiting for another Lifeboat operation: ${h}` }) } });
       if (asJson) io.out(json({ dryRun: r.dryRun, deleted: r.deleted, kept: r.kept, plan: r.plan }));
       else {
         for (const d of r.plan.delete) io.out(`${r.dryRun ? 'would delete' : 'deleted'} ${d.file}`);
@@ -209,7 +212,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     case 'pin':
     case 'unpin': {
       const file = resolve(required(values, 'backup-file'));
-      const m = await setPinned(file, command === 'pin', { onWait: (h) => io.err(`lifeboat: waiting for another Lifeboat operation: ${h}`) });
+      const m = await setPinned(file, command === 'pin', { onWait: (h) => waits(io)({ phase: 'wait', message: `Waiting for another Lifeboat operation: ${h}` }) });
       io.out(asJson ? json({ file, pinned: m.pinned }) : `${command === 'pin' ? 'pinned' : 'unpinned'} ${file}`);
       return 0;
     }

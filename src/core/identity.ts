@@ -3,7 +3,9 @@
 // SQLite opens the target of a link and keeps its -wal/-journal beside that target, so every
 // operation resolves the path first (also when the target does not exist yet, as for a restore
 // onto a new path). A backup belongs to a database by the source recorded in its manifest:
-//   1. the same real path (the usual case; also a database replaced at its path, e.g. restored);
+//   1. the same real path (the usual case; also a database replaced at its path, e.g. restored),
+//      unless that backup's file moved away: its lineage's newest backup is at another path and the
+//      file at this path is not the one recorded (a new database created where the old one was);
 //   2. the same file (device + inode) under a new path, when nothing is at the recorded path any
 //      more: the database was moved or renamed;
 //   3. the same lineage id as a backup matched by 1 or 2: every backup of one database carries
@@ -90,9 +92,10 @@ function sameRealPath(db: DbIdentity, s: ManifestSource): boolean {
 
 /**
  * Decides, for each manifest source (null: no valid manifest), whether the backup is this
- * database's. Pure: what is at the recorded paths now comes in `facts`.
+ * database's. Pure: what is at the recorded paths now comes in `facts`; `createdAt` (ISO, one
+ * per source) tells where each lineage is now (the real path of its newest backup).
  */
-export function classifySources(db: DbIdentity, sources: (ManifestSource | null)[], facts: PathFacts): Ownership[] {
+export function classifySources(db: DbIdentity, sources: (ManifestSource | null)[], facts: PathFacts, createdAt: (string | null)[] = []): Ownership[] {
   const out: Ownership[] = sources.map((s) => (s ? 'other' : 'unknown'));
   const ids = new Set<string>();
   const own = (i: number) => {
@@ -100,13 +103,24 @@ export function classifySources(db: DbIdentity, sources: (ManifestSource | null)
     const id = sources[i]?.id;
     if (id) ids.add(id);
   };
+  const lineageHome = new Map<string, { at: string; realPath: string }>();
+  sources.forEach((s, i) => {
+    if (!s?.id) return;
+    const at = createdAt[i] ?? '';
+    const home = lineageHome.get(s.id);
+    if (!home || at > home.at) lineageHome.set(s.id, { at, realPath: s.realPath ?? s.path });
+  });
+  const movedAway = (s: ManifestSource) => {
+    const home = s.id ? lineageHome.get(s.id) : undefined;
+    return !!home && home.realPath !== db.realPath && !!s.ino && !!db.ino && s.ino !== db.ino;
+  };
   sources.forEach((s, i) => {
     if (!s) return;
-    if (sameRealPath(db, s)) own(i);
+    if (sameRealPath(db, s)) { if (!movedAway(s)) own(i); }
     else if (db.dev && s.dev === db.dev && s.ino === db.ino && facts.get(s.realPath ?? s.path) === null) own(i);
   });
   sources.forEach((s, i) => {
-    if (s?.id && out[i] === 'other' && ids.has(s.id)) out[i] = 'own';
+    if (s?.id && out[i] === 'other' && ids.has(s.id) && !(sameRealPath(db, s) && movedAway(s))) out[i] = 'own';
   });
   return out;
 }

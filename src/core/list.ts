@@ -72,7 +72,8 @@ export async function listBackups(dbPath: string, outputDir?: string, opts: List
     found.push({ file, name, size: st.size, read });
   }
   const sources = found.map((f) => (f.read.state === 'ok' ? f.read.manifest.source : null));
-  const owners = classifySources(db, sources, await gatherFacts(pathsToCheck(db, sources)));
+  const created = found.map((f) => (f.read.state === 'ok' ? f.read.manifest.createdAt : null));
+  const owners = classifySources(db, sources, await gatherFacts(pathsToCheck(db, sources)), created);
   const entries: BackupEntry[] = [];
   found.forEach((f, i) => {
     if (owners[i] === 'other' && !opts.includeOthers) return;

@@ -7,7 +7,7 @@ import { LifeboatError, describeError } from '../errors';
 import { makePrivateDir } from '../tempdir';
 import { inspectLive } from '../live';
 import { listBackups } from '../list';
-import { restoreDatabase } from '../restore';
+import { RestoreHooks, restoreDatabase } from '../restore';
 import { EvidenceRow } from './evidence';
 
 export interface RehearsalOptions {
@@ -19,6 +19,8 @@ export interface RehearsalOptions {
   rpoHours: number;
   signal?: AbortSignal;
   now?: () => Date;
+  /** failure-injection seam for tests, passed to the rehearsal's restore */
+  hooks?: RestoreHooks;
 }
 
 export interface RehearsalResult {
@@ -80,7 +82,7 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
     const t0 = process.hrtime.bigint();
     try {
       // the scratch target is not the backup's database: restoring another database's backup is the point here
-      const r = await restoreDatabase({ backupFile, dbPath: target, outputDir: join(scratch, 'safety'), signal: opts.signal, allowOtherSource: true });
+      const r = await restoreDatabase({ backupFile, dbPath: target, outputDir: join(scratch, 'safety'), signal: opts.signal, allowOtherSource: true, hooks: opts.hooks });
       duration = Number((process.hrtime.bigint() - t0) / 1_000_000n);
       integrity = r.integrity;
       restored = r.tables;

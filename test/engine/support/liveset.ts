@@ -3,7 +3,7 @@
 // the database's folder (no leftovers of ours).
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 export interface FileState { sha256: string; ino: number; uid: number; gid: number; mode: number; size: number }
 export interface LiveSet { files: Record<string, FileState | null>; journalBytes: [number, number] | null; folder: string[] }
@@ -22,17 +22,4 @@ export function liveSet(main: string): LiveSet {
 }
 
 /** Every file under `dir` (relative paths), for "nothing half-made is left" checks. */
-export function tree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      const r = rel ? `${rel}/${n}` : n;
-      if (lstatSync(p).isDirectory()) walk(p, r);
-      else out.push(r);
-    }
-  };
-  walk(dir, '');
-  return out.sort();
-}
+export { filesUnder as tree } from './oracle';

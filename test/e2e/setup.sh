@@ -14,7 +14,7 @@ start=$(date +%s)
 log() { printf '[e2e setup %3ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
 # --- 1. Debian packages --------------------------------------------------------------------------
-APT_PACKAGES=(chromium ripgrep sqlite3 libkrb5-dev libxkbfile-dev libsecret-1-dev build-essential python3 pkg-config)
+APT_PACKAGES=(chromium ripgrep sqlite3 strace libkrb5-dev libxkbfile-dev libsecret-1-dev build-essential python3 pkg-config)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then missing+=("$p"); fi

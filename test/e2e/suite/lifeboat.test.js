@@ -259,4 +259,32 @@ describe('SQLite Lifeboat in the extension host', function () {
       await poll(async () => { await api.ctx.registry.refresh(); return !api.ctx.registry.find(db); }, 'churn.db to leave the list');
     }
   });
+
+  it('the extension host never opens a live database: scans, backups, Compare and rehearsals read it in the engine process', async () => {
+    // POSIX drops every SQLite lock a process holds on a file when it closes any descriptor of it:
+    // another extension's connection in this host would lose its locks. strace every thread of this
+    // process (the libuv pool does the file I/O) while the extension works on app.db.
+    const db = ws('app.db');
+    const tids = fs.readdirSync(`/proc/${process.pid}/task`);
+    const log = path.join(os.tmpdir(), `lifeboat-strace-${process.pid}.txt`);
+    const st = require('child_process').spawn('strace', ['-qq', '-e', 'trace=open,openat,openat2', '-o', log, ...tids.flatMap((t) => ['-p', t])], { stdio: 'ignore' });
+    const traced = (t) => { try { return /TracerPid:\s+[1-9]/.test(fs.readFileSync(`/proc/${process.pid}/task/${t}/status`, 'utf8')); } catch { return true; } };
+    await poll(() => tids.every(traced), 'strace to attach to every thread');
+    try {
+      await api.ctx.registry.refresh(); // reads every candidate's header
+      const file = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(db));
+      assert.ok(file && fs.existsSync(file));
+      const live = await api.ctx.service.inspectLive(db); // what Compare shows
+      assert.equal(live.tables.Track, 3503);
+    } finally {
+      st.kill('SIGINT');
+      await new Promise((r) => st.once('close', r));
+    }
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    assert.ok(lines.some((l) => /openat?\(/.test(l)), 'strace saw this process open files at all');
+    const esc = db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const opened = lines.filter((l) => new RegExp(`"${esc}(-wal|-shm|-journal)?"`).test(l));
+    assert.deepEqual(opened, [], 'the extension host opened the live database');
+    assert.notEqual(await api.engine.pid(), process.pid, 'the engine runs in its own process');
+  });
 });

@@ -23,7 +23,7 @@ Commands:
 
 Run "lifeboat <command> --help" for the options of a command.
 Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
-  backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--json]
+  backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--busy-timeout S] [--json]
 
 Writes one new backup of P into D and prints its path. The copy is consistent even while an
 application writes (WAL and rollback journals are resolved as SQLite would), passes
@@ -32,28 +32,38 @@ With a retention option, older backups are pruned afterwards.
 
 ${DBPATH}
 ${POLICY}
+  --busy-timeout S   give up with "database too busy" after S seconds of a writer changing it (default 30)
   --json             print the result as JSON`,
   verify: `Usage: lifeboat verify --backup-file F [--json]
 
 Exits 0 only when F is a healthy SQLite database: magic bytes, PRAGMA integrity_check = ok,
-and the SHA-256 in its manifest (when there is one) matches.`,
-  restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--require-table T]... [--json]
+and the SHA-256 in its manifest (when there is one) matches. A manifest that is invalid cannot vouch
+for the file: F is then checked fully and verify exits 1 saying why.`,
+  restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--force] [--force-other-source] [--require-table T]... [--json]
 
-Validates F (magic, integrity_check, each --require-table), makes a safety copy of P under
-D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety set, replaces P atomically
-and verifies it. Asks for confirmation on a terminal; without a terminal it needs --yes.
+Copies F beside P and validates that copy (magic, integrity_check, checksum, each --require-table),
+makes a safety copy of P under D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety
+set, replaces P atomically with the validated copy (the target of a link) and verifies it; P keeps
+its owner, mode and journal mode. Asks for confirmation on a terminal; without a terminal it needs
+--yes. Refuses a database that looks in use, and another database's backup over a database.
 
-  --backup-file F    the backup to restore
+  --backup-file F        the backup to restore
 ${DBPATH}
-  --require-table T  refuse unless the backup has table T (repeatable)
-  --yes, -y          do not ask
-  --json             print the result as JSON`,
+  --require-table T      refuse unless the backup has table T (repeatable)
+  --yes, -y              do not ask
+  --force                restore although the database looks in use (its app's later writes are lost)
+  --force-other-source   restore a backup that was made from another database
+  --busy-timeout S       for the safety copy: see "lifeboat backup --help"
+  --json                 print the result as JSON`,
   list: `Usage: lifeboat list --db-path P [--output-dir D] [--json]
 
 Lists the backups of P, newest first: time (UTC), size, verification state, path.
 
 ${DBPATH}
-  --json             print an array of { file, createdAt, sizeBytes, verified, sha256, pinned, hasManifest }`,
+  --json             print an array of { file, createdAt, sizeBytes, verified, problem, sha256, pinned,
+                     hasManifest, manifestState, ownership, sourcePath }
+
+Only P's own backups: those whose manifest names P (or P's file under an earlier path).`,
   prune: `Usage: lifeboat prune --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--dry-run] [--json]
 
 Deletes backups (and their manifests) that the retention policy does not keep. Never deletes

@@ -110,6 +110,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${e.name}**\n\n`);
     md.appendMarkdown(`Created ${when.toISOString()} (${ago(e.createdAt)}) · ${fmtBytes(e.sizeBytes)}\n\n`);
+    if (e.problem) md.appendMarkdown(`**Unverified:** ${e.problem}\n\n`);
     if (m) {
       md.appendMarkdown(`SHA-256 \`${m.sha256}\`\n\n`);
       md.appendMarkdown(`Source \`${m.source.path}\` (${m.source.journalMode} journal) · took ${m.durationMs} ms · integrity ${m.integrity}\n\n`);
@@ -121,7 +122,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
         if (rows.length > 40) md.appendMarkdown(`| … ${rows.length - 40} more | |\n`);
       }
       for (const s of m.skippedTables) md.appendMarkdown(`\nNot counted: ${s.name} (${s.reason})`);
-    } else {
+      for (const u of m.uncheckedIndexes ?? []) md.appendMarkdown(`\nNot checked: index ${u.index} of ${u.table} (${u.reason})`);
+    } else if (e.manifestState === 'missing') {
       md.appendMarkdown('No manifest: this backup was not written by Lifeboat or its manifest is missing.');
     }
     item.tooltip = md;

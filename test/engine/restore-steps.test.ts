@@ -123,3 +123,27 @@ test('a successful restore keeps WAL mode, and the owner, group and mode of the 
   assert.deepEqual([a2.files.main!.uid, a2.files.main!.gid, a2.files.main!.mode], [u.uid, u.gid, 0o640], 'run as root, the restore keeps the database\'s owner');
   assert.ok(dumpOf(rb.live).includes('from the backup'));
 });
+
+test('when putting the original back fails too, RestoreError.restored is false and the message says where the original is', async () => {
+  const src = await pristine('rollback');
+  const { live, out } = instance(src);
+  const want = dumpOf(live);
+  const { readdirSync, unlinkSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  await assert.rejects(restoreWith(live, out, (s) => {
+    if (s !== 'verify') return;
+    const fd = openSync(live, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096);
+    closeSync(fd);
+    // the kept original disappears (a disk error, another program): the put-back cannot succeed
+    for (const n of readdirSync(dirname(live))) if (n.includes('.lifeboat-original-')) unlinkSync(join(dirname(live), n));
+  }), (e: Error) => {
+    assert.ok(e instanceof RestoreError);
+    assert.equal((e as RestoreError).restored, false);
+    assert.match(e.message, /putting the original back failed too \(.*\): its files are in .*pre-restore/);
+    return true;
+  });
+  const safety = readdirSync(join(out, 'pre-restore')).map((d) => join(out, 'pre-restore', d));
+  const copy = readdirSync(safety[0]).find((f) => f.endsWith('.db'))!;
+  assert.ok(dumpOf(join(safety[0], copy)) === want, 'the safety copy holds the original content');
+});

@@ -287,4 +287,19 @@ describe('SQLite Lifeboat in the extension host', function () {
     assert.deepEqual(opened, [], 'the extension host opened the live database');
     assert.notEqual(await api.engine.pid(), process.pid, 'the engine runs in its own process');
   });
+
+  it('a backup of another database: the restore modal is told (otherSource, the source path), and Cancel changes nothing', async () => {
+    const other = ws('other-app.db');
+    sqlite3(other, 'CREATE TABLE x(v); INSERT INTO x VALUES (42);');
+    const file = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(other));
+    assert.ok(file && fs.existsSync(file));
+    const target = ws('notes.sqlite');
+    const before = fs.readFileSync(target);
+    let seen;
+    await assert.rejects(api.ctx.service.restore(file, target, async (p) => { seen = p; return false; }), (e) => e.name === 'NotConfirmedError');
+    assert.equal(seen.otherSource, true);
+    assert.equal(seen.sourcePath, fs.realpathSync(other));
+    assert.ok(fs.readFileSync(target).equals(before), 'notes.sqlite unchanged');
+    fs.rmSync(other, { force: true });
+  });
 });

@@ -30,6 +30,8 @@ const builds = [
   { ...common, entryPoints: ['src/core/worker.ts'], outfile: 'dist/worker.js' },
   // the child process that does all live-file work for the extension (src/core/engineHost.ts)
   { ...common, entryPoints: ['src/core/engineMain.ts'], outfile: 'dist/engine.js' },
+  // the process that holds SQLite's locks for the engine (src/core/sqliteLocks.ts); it must stay tiny
+  { ...common, entryPoints: ['src/core/lockHelperMain.ts'], outfile: 'dist/lock-helper.js' },
 ];
 
 if (watch) {

@@ -8,6 +8,12 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..');
 export const CLI = join(ROOT, 'dist', 'cli.js');
 export const CHINOOK = join(ROOT, 'test', 'fixtures', 'chinook.sqlite');
+/**
+ * The Node that runs better-sqlite3 (writers, holders, crash fixtures): it is built for the
+ * machine's Node 20, so when the tests themselves run on Node 22 or 24 (to test node:sqlite),
+ * scripts/test.mjs names the Node 20 binary here.
+ */
+export const WRITER_NODE = process.env.LIFEBOAT_WRITER_NODE || process.execPath;
 
 /** A fresh temp folder, removed when the process exits unless LIFEBOAT_KEEP_TMP is set. */
 export function tmpDir(prefix = 'lifeboat-test-'): string {

@@ -21,7 +21,7 @@ const POLICY: Options = {
   retain: { type: 'string' }, 'keep-daily': { type: 'string' }, 'keep-weekly': { type: 'string' }, 'keep-monthly': { type: 'string' },
 };
 
-const BUSY: Options = { 'busy-timeout': { type: 'string' } };
+const BUSY: Options = { 'busy-timeout': { type: 'string' }, 'no-locks': { type: 'boolean' } };
 
 const SPEC: Record<string, Options> = {
   backup: { ...COMMON, ...DB, ...POLICY, ...BUSY },
@@ -132,7 +132,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     case 'backup': {
       const policy = policyOf(values, false);
       const db = dbPath();
-      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), onProgress: waits(io) });
+      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), locks: !values['no-locks'], onProgress: waits(io) });
       const { manifest: _m, ...rest2 } = r;
       io.out(asJson ? json(rest2) : r.file);
       for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);

@@ -19,6 +19,7 @@ import { pruneLocked, PruneResult } from './prune';
 import { RetentionPolicy } from './retention';
 import { SnapshotHooks, SnapshotResult, takeSnapshot } from './snapshot';
 import { breakIfStale, dbLockFile } from './lock';
+import type { LockSupport } from './sqliteLocks';
 import { checkDatabase } from './sqlite';
 import { makePrivateDir, sweepTempOnce } from './tempdir';
 
@@ -54,6 +55,10 @@ export interface BackupOptions {
   lockHeld?: boolean;
   /** a WAL up to this many bytes is read into memory (tests take the streamed path with 0) */
   walInMemoryMax?: number;
+  /** use SQLite's own locks where the runtime has them (default true; `--no-locks`) */
+  locks?: boolean;
+  /** rollback mode: lock-free tries before copying under SQLite's lock (tests) */
+  lockFreeFirstMs?: number;
   hooks?: BackupHooks;
 }
 
@@ -70,10 +75,20 @@ export interface BackupResult {
   verified: boolean;
   integrity: string;
   attempts: number;
+  /** how the snapshot was made consistent (see SnapshotResult.method) */
+  snapshot: NonNullable<Manifest['snapshot']>;
   source: Manifest['source'];
   pruned: string[];
   warnings: string[];
   manifest: Manifest;
+}
+
+/** One line for the manifest: whether SQLite's locks were there (for rollback-journal databases). */
+function describeLocks(wanted: boolean | undefined, s: LockSupport | null, mode: string): string {
+  if (wanted === false) return 'off';
+  if (mode === 'wal') return 'not needed (WAL)';
+  if (!s) return 'not asked';
+  return s.available ? `available (Node ${s.node}, SQLite ${s.sqlite})` : `not available: ${s.reason}`;
 }
 
 /** A free name in `dir` (no backup, manifest or old-style claim by that name); the caller holds the lock. */
@@ -146,6 +161,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     progress({ phase: 'snapshot', message: `Copying ${dbPath}` });
     const snap = await takeSnapshot(loc.realPath, copy, {
       signal, subject: dbPath, busyTimeoutMs: opts.busyTimeoutMs, fsync: false, walInMemoryMax: opts.walInMemoryMax, hooks: opts.hooks,
+      locks: opts.locks, lockFreeFirstMs: opts.lockFreeFirstMs,
     });
     opts.hooks?.onSnapshot?.(snap);
     await secureFile(copy);
@@ -203,6 +219,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
         verified: true,
         engine: info.engine,
         attempts: snap.attempts,
+        snapshot: { method: snap.method, lockHeldMs: snap.lockHeldMs, sqliteLocks: describeLocks(opts.locks, snap.sqliteLocks, snap.journalMode) },
         pinned: false,
       };
       await step('manifest');
@@ -240,6 +257,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
         verified: true,
         integrity: info.integrity,
         attempts: snap.attempts,
+        snapshot: manifest.snapshot!,
         source: manifest.source,
         pruned: pruned?.deleted ?? [],
         warnings,

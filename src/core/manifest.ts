@@ -62,6 +62,8 @@ export interface Manifest {
   attempts: number;
   pinned: boolean;
   uncheckedIndexes?: UncheckedIndex[];
+  /** how the snapshot was proven consistent, and whether SQLite's locks were there to help */
+  snapshot?: { method: string; lockHeldMs: number | null; sqliteLocks: string };
   lastVerified?: { at: string; ok: boolean; reason?: string };
 }
 
@@ -134,6 +136,7 @@ const MANIFEST_SHAPE = obj({
   attempts: count,
   pinned: bool,
   uncheckedIndexes: opt(arrayOf(obj({ index: str, table: str, reason: str }))),
+  snapshot: opt(obj({ method: str, lockHeldMs: (v) => (v === null || typeof v === 'number' ? null : 'a number or null'), sqliteLocks: str })),
   lastVerified: opt(obj({ at: isoDate, ok: bool, reason: opt(str) })),
 });
 

@@ -14,6 +14,7 @@ import {
 } from './format';
 import { assertReadableRegularFile, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
 import { locateDatabase } from './identity';
+import { LockSession, LockSupport } from './sqliteLocks';
 
 export type JournalMode = 'wal' | 'rollback';
 
@@ -30,6 +31,10 @@ export interface SnapshotOptions {
   /** a WAL up to this many bytes is read into memory; a larger one is streamed (default 64 MiB) */
   walInMemoryMax?: number;
   hooks?: SnapshotHooks;
+  /** use SQLite's own locks where the runtime has them (default true; see sqliteLocks.ts) */
+  locks?: boolean;
+  /** rollback mode: how long lock-free copies are tried before copying under SQLite's lock (default min(0.5 s, a quarter of the budget)) */
+  lockFreeFirstMs?: number;
   /** how long a busy writer may keep invalidating copies before we give up */
   busyTimeoutMs?: number;
   onAttempt?: (attempt: number) => void;
@@ -49,6 +54,16 @@ export interface SnapshotResult {
   journalPagesRolledBack: number;
   /** the live files as they were when the copy was proven consistent */
   fingerprint: Fingerprint;
+  /**
+   * How consistency was proven: by re-reading alone ('lock-free'), by re-reading and then
+   * confirming under SQLite's SHARED lock that nothing uncommitted was in the file
+   * ('lock-free, confirmed under lock'), or by copying while holding SHARED ('under lock').
+   */
+  method: 'lock-free' | 'lock-free, confirmed under lock' | 'under lock';
+  /** longest time SHARED was held (ms), when a lock was used */
+  lockHeldMs: number | null;
+  /** what the runtime offered, when the snapshot asked (rollback mode only) */
+  sqliteLocks: LockSupport | null;
 }
 
 /** What the live main file and its companions looked like at one moment. */
@@ -155,6 +170,9 @@ function inconsistency(mode: JournalMode, a: Fingerprint, b: Fingerprint): strin
 }
 
 const CHUNK = 4 * 1024 * 1024;
+
+/** Why SHARED was refused for longer than the helper's busy timeout. */
+const HELD_EXCLUSIVELY = 'a connection holds the database exclusively (committing, or a transaction in journal_mode MEMORY or OFF that wrote pages it has not committed)';
 
 /**
  * A WAL up to this size is read into memory between the two fingerprints and its committed pages
@@ -374,6 +392,21 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
   await assertReadableRegularFile(db, subject);
   const walTmp = `${dest}.wal-tmp`;
   let lastReason = '';
+  // SQLite's locks, for rollback-journal databases only (a WAL reader needs none): asked for
+  // lazily, one helper process for the whole snapshot.
+  let support: LockSupport | null = null;
+  let session: LockSession | null | undefined;
+  let lockHeldMs: number | null = null;
+  let lockPhaseTried = false;
+  const lockFreeFirst = opts.lockFreeFirstMs ?? Math.min(500, budget / 4);
+  const lockSession = async (): Promise<LockSession | null> => {
+    if (session !== undefined) return session;
+    if (opts.locks === false) return (session = null);
+    const o = await LockSession.open(db, { busyTimeoutMs: 1000, maxHoldMs: Math.max(10_000, budget) });
+    support = o.support;
+    return (session = o.session);
+  };
+  const held = (ms: number) => { lockHeldMs = Math.max(lockHeldMs ?? 0, ms); };
   try {
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(signal, subject);
@@ -417,6 +450,28 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
       const b = await fingerprint(db, subject);
       let reason = inconsistency(mode, a, b);
       if (!reason && copied < header.pageSize) reason = 'main file shrank';
+      let method: SnapshotResult['method'] = 'lock-free';
+      if (!reason && mode === 'rollback') {
+        // Re-reading cannot see a transaction of a connection in journal_mode MEMORY or OFF that
+        // wrote pages and has not committed (no journal is ever written): under SHARED the main
+        // file is committed state, so an unchanged main file proves the copy.
+        const ls = await lockSession();
+        if (ls) {
+          const got = await ls.acquire(signal);
+          if (got === true) {
+            const c = await fingerprint(db, subject);
+            held(await ls.release());
+            if (!mainUnchanged(b, c)) reason = 'main file changed before SQLite\'s lock confirmed the copy';
+            else method = 'lock-free, confirmed under lock';
+          } else if (got.kind === 'busy') {
+            reason = HELD_EXCLUSIVELY;
+          }
+          // a hot journal (no writer alive) or a helper error: the journal rollback stands, as without locks
+        } else if (!journal && header.versionValidFor === header.changeCounter && header.pageCount > 0 && header.pageCount < Math.floor(copied / header.pageSize)) {
+          // without locks, the one trace such a transaction can leave: pages past the committed size
+          reason = 'the file holds pages past its committed size and no journal (a transaction in journal_mode MEMORY or OFF?)';
+        }
+      }
       if (!reason) {
         let walFramesApplied = 0;
         let walCommits = 0;
@@ -445,13 +500,24 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
           walCommits,
           journalPagesRolledBack,
           fingerprint: b,
+          method,
+          lockHeldMs,
+          sqliteLocks: support,
         };
       }
       lastReason = reason;
       await removeQuietly(walTmp);
-      const elapsed = Date.now() - started;
+      let elapsed = Date.now() - started;
+      if (mode === 'rollback' && !lockPhaseTried && elapsed >= lockFreeFirst && elapsed < budget) {
+        // The ladder: lock-free copies had their short budget; now copy while holding SHARED.
+        lockPhaseTried = true;
+        const under = await copyUnderLock(attempt);
+        if (under) return under;
+        elapsed = Date.now() - started;
+      }
       if (elapsed >= budget) {
-        throw new BusyError(subject, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})`);
+        const locks = support === null ? '' : (support as LockSupport).available ? '; SQLite\'s locks were used too' : `; SQLite's locks are not available here (${(support as LockSupport).reason})`;
+        throw new BusyError(subject, `database too busy: a writer changed it during each of ${attempt} copy attempts over ${(elapsed / 1000).toFixed(1)} s (last: ${lastReason})${locks}`);
       }
       if (mode === 'rollback') {
         // Under steady writes the journal comes and goes with every transaction: start the next
@@ -463,6 +529,50 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
       }
     }
   } finally {
+    session?.close();
     await removeQuietly(walTmp);
+  }
+
+  /**
+   * Copies the main file while the helper holds SHARED: no writer can commit or spill meanwhile,
+   * so an unchanged main file is the committed state (a writer's journal only holds pre-images of
+   * pages it has not written). Tries for what is left of the budget; null when it cannot help.
+   */
+  async function copyUnderLock(attempt: number): Promise<SnapshotResult | null> {
+    const ls = await lockSession();
+    if (!ls) return null;
+    while (Date.now() - started < budget) {
+      throwIfAborted(signal, subject);
+      const got = await ls.acquire(signal);
+      if (got !== true) {
+        if (got.kind !== 'busy') return null; // a hot journal: the lock-free journal rollback is the way
+        lastReason = HELD_EXCLUSIVELY;
+        continue;
+      }
+      let ok = false;
+      let a: Fingerprint | undefined;
+      try {
+        a = await fingerprint(db, subject);
+        await removeQuietly(dest);
+        await fastCopy(db, dest, signal);
+        await opts.hooks?.afterCopy?.(attempt);
+        const b = await fingerprint(db, subject);
+        ok = mainUnchanged(a, b);
+        if (!ok) lastReason = 'main file changed under the lock';
+      } finally {
+        held(await ls.release());
+      }
+      if (!ok || !a) continue;
+      const header = parseDbHeader(a.mainHead);
+      if (typeof header === 'string' || header.writeVersion === 2) return null;
+      const fin = await finishHeader(dest);
+      if (opts.fsync !== false) await fsyncFile(dest);
+      return {
+        journalMode: 'rollback', attempts: attempt, pageSize: fin.header.pageSize, pageCount: fin.pageCount, sourceSize: a.mainSize,
+        header: fin.header, walFramesApplied: 0, walCommits: 0, journalPagesRolledBack: 0, fingerprint: a,
+        method: 'under lock', lockHeldMs, sqliteLocks: support,
+      };
+    }
+    return null;
   }
 }

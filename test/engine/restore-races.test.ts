@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/backup';
 import { InUseError, RestoreError } from '../../src/core/errors';
 import { restoreDatabase } from '../../src/core/restore';
-import { nativeCounts, sqlite3, tmpDir } from '../helpers';
+import { nativeCounts, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
 import { killStrays, runCli, sleep, spawnCli, WAL_HOLDER } from '../support/proc';
 import { copySet, dumpOf, integrityOf, makeRollbackDb } from './support/fixtures';
 import { liveState } from './support/oracle';
@@ -19,7 +19,7 @@ after(killStrays);
 
 /** An application connected to `db` in WAL mode that has committed `rows` rows into t and keeps its connection. */
 async function connectApp(db: string, rows = 300): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WAL_HOLDER, db, String(rows)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(WRITER_NODE, [WAL_HOLDER, db, String(rows)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; if (out.includes('"ready"')) resolve(); });

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, closeSync, existsSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/backup';
 import { BusyError } from '../../src/core/errors';
-import { CLI, cli, nativeCounts, ROOT, sqlite3, tmpDir } from '../helpers';
+import { CLI, cli, nativeCounts, ROOT, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
 import { copySet, dumpOf, integrityOf, makeHotJournalDb, makeRollbackDb, makeWalCrashDb, runAndKill } from './support/fixtures';
 import { describeRun } from './support/oracle';
 import { testUser, userTmpDir } from './support/user';
@@ -143,4 +143,43 @@ test('backups within one second get distinct names, in one process and across pr
   });
   const across = (await Promise.all([run(), run()])).map((f) => f.slice(out.length + 1)).sort();
   assert.deepEqual(across, ['app-backup-2026-06-01-102030-3.db', 'app-backup-2026-06-01-102030-4.db']);
+});
+
+test('without SQLite\'s locks, a journal_mode MEMORY transaction that wrote pages past the committed end is refused, not backed up', { timeout: 60_000 }, async () => {
+  const root = tmpDir('lifeboat-seam-');
+  const db = join(root, 'grow.db');
+  const child = spawn(WRITER_NODE, [join(ROOT, 'test', 'support', 'txn-holder.cjs'), db, 'grow-memory'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += d; if (out.includes('"ready"')) resolve(); });
+      child.once('close', (c) => reject(new Error(`holder exited ${c}`)));
+    });
+    await assert.rejects(backupDatabase({ dbPath: db, outputDir: join(root, 'out'), locks: false, busyTimeoutMs: 1500 }), (e: Error) => {
+      assert.ok(e instanceof BusyError, String(e));
+      assert.match(e.message, /the file holds pages past its committed size and no journal \(a transaction in journal_mode MEMORY or OFF\?\)/);
+      return true;
+    });
+    assert.equal(existsSync(join(root, 'out')) ? readdirSync(join(root, 'out')).filter((n) => !n.startsWith('.')).length : 0, 0, 'nothing was written');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('SQLite\'s locks: the runtime says whether it has them, and a rollback-mode backup records it in its manifest', async () => {
+  const { runtimeMayHaveSqlite, sqliteLockSupport } = await import('../../src/core/sqliteLocks');
+  const support = await sqliteLockSupport();
+  assert.equal(support.available, runtimeMayHaveSqlite(), `${process.version}: ${JSON.stringify(support)}`);
+  const root = tmpDir('lifeboat-seam-');
+  const r = await backupDatabase({ dbPath: makeRollbackDb(join(root, 'app.db')), outputDir: join(root, 'out') });
+  const m = JSON.parse(readFileSync(`${r.file}.json`, 'utf8'));
+  if (support.available) {
+    assert.equal(m.snapshot.method, 'lock-free, confirmed under lock');
+    assert.equal(m.snapshot.sqliteLocks, `available (Node ${process.version}, SQLite ${support.sqlite})`);
+  } else {
+    assert.equal(m.snapshot.method, 'lock-free');
+    assert.equal(m.snapshot.sqliteLocks, `not available: node:sqlite needs Node 22.13 or later; this is ${process.version}`);
+  }
+  const off = await backupDatabase({ dbPath: makeRollbackDb(join(root, 'b.db')), outputDir: join(root, 'out'), locks: false });
+  assert.deepEqual(off.snapshot, { method: 'lock-free', lockHeldMs: null, sqliteLocks: 'off' });
 });

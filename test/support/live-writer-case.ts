@@ -58,16 +58,46 @@ interface Taken {
 
 const NAME_RE = /^live-backup-\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?\.[A-Za-z0-9]+$/;
 
+/** A variant of the case: a writer that sleeps `gapMs` between commits on a bigger database. */
+export interface CaseOptions {
+  /** commit, sleep gapMs, commit… instead of a paced rate */
+  gapMs?: number;
+  /** rows of ~2 × pad bytes seeded (default 5000 × 400 B: 5 MB) */
+  seedRows?: number;
+  seedPad?: number;
+  /** "database too busy" failures allowed (counted and reported either way) */
+  busyAllowed?: boolean;
+  /** required writer rate during the window; null: reported only */
+  minRate?: number | null;
+  /** a name for the case */
+  label?: string;
+  /** checks on each backup's JSON (how its snapshot was made) */
+  eachBackup?: (json: BackupJson) => void;
+  /** successful backups required, and runs allowed (defaults 20 and 30) */
+  required?: number;
+  maxRuns?: number;
+  /** extra arguments of each `lifeboat backup` */
+  args?: string[];
+}
+
 /** Registers one case: a writer in `mode` with PRAGMA synchronous=`sync`, and ≥ 20 backups under it. */
-export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' | 'FULL'): void {
-  describe(`backups under a live writer (${mode} mode, synchronous=${sync})`, () => {
-    test(`≥ ${BACKUPS} consistent backups while the writer commits ≥ ${MIN_RATE} tx/s`, { timeout: 175_000 }, async (ctx) => {
+export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' | 'FULL', o: CaseOptions = {}): void {
+  const minRate = o.minRate === undefined ? MIN_RATE : o.minRate;
+  const required = o.required ?? BACKUPS;
+  const maxRuns = o.maxRuns ?? MAX_RUNS;
+  const what = o.gapMs !== undefined ? `a writer leaving ${o.gapMs} ms between commits` : `the writer commits ≥ ${minRate} tx/s`;
+  describe(`backups under a live writer (${mode} mode, synchronous=${sync}${o.label ? `, ${o.label}` : ''})`, () => {
+    test(`≥ ${required} consistent backups while ${what}`, { timeout: 175_000 }, async (ctx) => {
       ctx.signal.addEventListener('abort', killStrays); // a timed-out test leaves no child behind
-      const label = `${mode}/${sync}`;
+      const label = `${mode}/${sync}${o.label ? `/${o.label}` : ''}`;
       assert.ok(existsSync(CLI), `${CLI} is missing: build first`);
       const { out, scratch, db } = liveLayout(`lifeboat-live-${mode}-${sync}-`);
 
-      const writer = startWriter(db, mode, { rate: rateFor(mode), env: { WRITER_SYNC: sync } });
+      const env: NodeJS.ProcessEnv = { WRITER_SYNC: sync };
+      if (o.gapMs !== undefined) env.WRITER_GAP_MS = String(o.gapMs);
+      if (o.seedRows !== undefined) env.WRITER_SEED_ROWS = String(o.seedRows);
+      if (o.seedPad !== undefined) env.WRITER_SEED_PAD = String(o.seedPad);
+      const writer = startWriter(db, mode, { rate: rateFor(mode), env });
       let stats: WriterMsg | undefined;
       const taken: Taken[] = [];
       const busy: string[] = [];
@@ -78,10 +108,10 @@ export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' 
         await writer.ready;
         windowStart = await writer.waitForTx(100);
         const t0 = performance.now();
-        while (taken.length < BACKUPS && runs < MAX_RUNS && performance.now() - t0 < WINDOW_LIMIT_MS) {
+        while (runs < maxRuns && (required === 0 || taken.length < required) && performance.now() - t0 < WINDOW_LIMIT_MS) {
           runs++;
           const before = writer.latest();
-          const r = await runCli(['backup', '--db-path', db, '--output-dir', out, '--json']);
+          const r = await runCli(['backup', '--db-path', db, '--output-dir', out, '--json', ...(o.args ?? [])]);
           runMs.push(r.ms);
           if (process.env.LIFEBOAT_TEST_DEBUG) console.log(`# run ${runs}: exit ${r.status} in ${r.ms.toFixed(0)} ms; writer ${JSON.stringify(writer.latest())}`);
           assert.ok(writer.alive(), `writer died during backup run ${runs}: ${writer.stderr()}`);
@@ -93,6 +123,7 @@ export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' 
           }
           assert.equal(r.status, 0, `backup run ${runs} failed: exit ${r.status} signal ${r.signal} stderr ${r.stderr}`);
           const json = parseJson<BackupJson>(r, `backup run ${runs}`);
+          o.eachBackup?.(json);
           taken.push({ json, path: resolveIn(out, json.file), before, ms: r.ms });
         }
       } finally {
@@ -114,7 +145,10 @@ export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' 
           `target ${rateFor(mode)} tx/s; run wall time min/median/max ${Math.round(sorted[0])}/${Math.round(sorted[sorted.length >> 1])}/${Math.round(sorted[sorted.length - 1])} ms; ` +
           `writer ${windowRate.toFixed(1)} tx/s during the window (${stats.txPerSec} overall, busyErrors ${stats.busyErrors}, max tx ${stats.maxTxMs} ms); ` +
           `backup durationMs min ${durations.length ? Math.min(...durations) : '-'} max ${durations.length ? Math.max(...durations) : '-'}; ` +
-          `attempts ${JSON.stringify(histogram(taken.map((t) => t.json.attempts)))}`,
+          `attempts ${JSON.stringify(histogram(taken.map((t) => t.json.attempts)))}; ` +
+          `snapshot ${JSON.stringify(histogram(taken.map((t) => String((t.json.snapshot as { method?: string } | undefined)?.method))))}, ` +
+          `lock held max ${Math.max(0, ...taken.map((t) => Number((t.json.snapshot as { lockHeldMs?: number } | undefined)?.lockHeldMs ?? 0)))} ms; ` +
+          `db ${(statSync(db).size / 1048576).toFixed(1)} MiB`,
       );
       for (const b of busy) console.log(`# busy: ${b}`);
 
@@ -177,12 +211,13 @@ export function liveWriterCase(mode: 'wal' | 'rollback', sync: 'OFF' | 'NORMAL' 
       for (const e of listed) assert.equal(e.sha256, bySha.get(resolveIn(out, e.file)), `list sha256 of ${e.file}`);
 
       // Enough backups, and the writer was not slowed down by them.
+      if (o.busyAllowed === false) assert.equal(busy.length, 0, `${label}: "database too busy" ${busy.length} time(s)`);
       assert.ok(
-        taken.length >= BACKUPS,
-        `${label}: only ${taken.length} of ${BACKUPS} backups succeeded in ${runs} runs (${busy.length} busy failures; runs took ` +
+        taken.length >= required,
+        `${label}: only ${taken.length} of ${required} backups succeeded in ${runs} runs (${busy.length} busy failures; runs took ` +
           `${runMs.map((m) => Math.round(m)).join(', ')} ms)`,
       );
-      assert.ok(windowRate >= MIN_RATE, `${label}: writer only reached ${windowRate.toFixed(1)} tx/s during the backup window (need ≥ ${MIN_RATE})`);
+      if (minRate !== null) assert.ok(windowRate >= minRate, `${label}: writer only reached ${windowRate.toFixed(1)} tx/s during the backup window (need ≥ ${minRate})`);
     });
   });
 }

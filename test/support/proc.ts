@@ -4,7 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
-import { CLI, ROOT, sqlite3, tmpDir } from '../helpers';
+import { CLI, ROOT, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
 
 export const WRITER = join(ROOT, 'test', 'support', 'writer.cjs');
 export const WAL_HOLDER = join(ROOT, 'test', 'support', 'wal-holder.cjs');
@@ -104,7 +104,7 @@ export function startWriter(
   opts: { rate?: number; durationMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Writer {
   const child = track(
-    spawn(process.execPath, [WRITER, db, mode, String(opts.durationMs ?? 0), String(opts.rate ?? 300)], {
+    spawn(WRITER_NODE, [WRITER, db, mode, String(opts.durationMs ?? 0), String(opts.rate ?? 300)], {
       env: { ...process.env, WRITER_PROGRESS_MS: '250', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -181,7 +181,7 @@ export function startWriter(
 /** Commits `rows` rows (and the marker) into db's -wal without checkpointing, then SIGKILLs the holder. */
 export async function leaveUncheckpointedWal(db: string, rows: number, marker?: string): Promise<void> {
   const child = track(
-    spawn(process.execPath, [WAL_HOLDER, db, String(rows), ...(marker ? [marker] : [])], {
+    spawn(WRITER_NODE, [WAL_HOLDER, db, String(rows), ...(marker ? [marker] : [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );

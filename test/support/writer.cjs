@@ -25,6 +25,9 @@
 //                    NORMAL a rollback-journal commit fsyncs, and under concurrent disk load the
 //                    writer then fell to ~95 tx/s; with OFF it keeps its pace)
 //   WRITER_PROGRESS_MS
+//   WRITER_GAP_MS     instead of pacing at a rate: commit, sleep this many ms, commit again (the
+//                    "fast writer" of the SQLite-locks tests: a gap shorter than a copy of the file)
+//   WRITER_BUSY_MS    the writer's busy timeout (default 5000; 0: SQLITE_BUSY at once, counted)
 'use strict';
 
 const Database = require('better-sqlite3');
@@ -47,8 +50,10 @@ const BALANCE = 1000;
 const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 const now = () => Number(process.hrtime.bigint() / 1000n) / 1000; // ms, monotonic
 
-const db = new Database(dbPath, { timeout: 5000 });
-db.pragma('busy_timeout = 5000');
+const gapMs = process.env.WRITER_GAP_MS === undefined ? null : Number(process.env.WRITER_GAP_MS);
+const busyMs = Number(process.env.WRITER_BUSY_MS ?? 5000);
+const db = new Database(dbPath, { timeout: busyMs });
+db.pragma(`busy_timeout = ${busyMs}`);
 const journal = db.pragma(`journal_mode = ${mode === 'wal' ? 'WAL' : 'DELETE'}`, { simple: true });
 db.pragma(`synchronous = ${sync}`);
 
@@ -174,6 +179,15 @@ function tick() {
   if (stopping) return;
   const t = now();
   if (durationMs && t - t0 >= durationMs) return stop('duration');
+  if (gapMs !== null) {
+    oneTransaction();
+    if (progressMs > 0 && now() - lastProgress >= progressMs) {
+      lastProgress = now();
+      emit({ type: 'progress', tx: committed, lastTx, elapsedMs: Math.round(lastProgress - t0) });
+    }
+    setTimeout(tick, gapMs);
+    return;
+  }
   const budgetEnd = t + 20; // give the event loop (signals, timers) a turn at least every 20 ms
   let wait = 0;
   if (targetRate > 0) {

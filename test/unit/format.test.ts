@@ -13,6 +13,7 @@ import {
   journalIdentity, parseDbHeader, parseJournalHeader, parseWalHeader, planJournalRollback, superJournalName, walChecksum,
 } from '../../src/core/format';
 import type { DbHeader } from '../../src/core/format';
+import { WRITER_NODE } from '../helpers';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TMP = mkdtempSync(join(tmpdir(), 'lifeboat-format-'));
@@ -36,7 +37,7 @@ function header(buf: Buffer): DbHeader {
 function runAndKill(dbPath: string, script: string): Promise<string> {
   const code = `const Database = require('better-sqlite3'); const dbPath = process.argv[1];\n${script}\nprocess.stdout.write('READY\\n'); setInterval(() => {}, 1000);`;
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['-e', code, dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WRITER_NODE, ['-e', code, dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let [out, err] = ['', ''];
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('READY')) child.kill('SIGKILL'); });

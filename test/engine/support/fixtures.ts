@@ -4,7 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT, sqlite3, sha256File } from '../../helpers';
+import { ROOT, sqlite3, sha256File, WRITER_NODE } from '../../helpers';
 
 // tmpDir() adds one exit listener per folder
 process.setMaxListeners(Math.max(process.getMaxListeners(), 500));
@@ -156,7 +156,7 @@ export function makePagedDb(db: string, pageSize: number, autoVacuum: 'NONE' | '
 export function runAndKill(dbPath: string, script: string, timeoutMs = 60_000): Promise<string> {
   const code = `const Database = require('better-sqlite3'); const dbPath = process.argv[1];\n${script}\nprocess.stdout.write('READY\\n'); setInterval(() => {}, 1000);`;
   return new Promise<string>((resolveP, rejectP) => {
-    const child = spawn(process.execPath, ['-e', code, dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(WRITER_NODE, ['-e', code, dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let killed = false;

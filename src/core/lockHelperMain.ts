@@ -1,0 +1,152 @@
+// The lock helper: a small process that holds SQLite's own locks on a live database for the
+// engine, through the runtime's built-in `node:sqlite` (Node ≥ 22.13, VS Code ≥ 1.101).
+//
+// It must be its own process and touch nothing else: POSIX drops every lock a process holds on
+// a file as soon as that process closes *any* descriptor of the file, and the engine opens and
+// closes the live file all the time while it copies. It speaks one JSON object per line on
+// stdin/stdout, exits (its locks go with it) when stdin closes, i.e. when its parent dies, and
+// gives a lock up by itself after `maxHoldMs`.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+
+interface Sqlite {
+  DatabaseSync: new (path: string, opts?: { readOnly?: boolean }) => Db;
+  backup?: unknown;
+}
+interface Db { exec(sql: string): void; prepare(sql: string): { get(): Record<string, unknown> | undefined }; close(): void }
+
+type Cmd =
+  | { op: 'probe' }
+  | { op: 'open'; path: string; busyTimeoutMs?: number; maxHoldMs?: number }
+  | { op: 'shared' }
+  | { op: 'release' }
+  | { op: 'inUse'; path: string }
+  | { op: 'close' };
+
+function loadSqlite(): Sqlite | null {
+  try {
+    const get = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    return (get?.('node:sqlite') as Sqlite | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const out = (m: object) => process.stdout.write(JSON.stringify(m) + '\n');
+const fail = (e: unknown) => {
+  const err = e as { errcode?: number; code?: string; message?: string };
+  return { ok: false, errcode: err.errcode ?? null, reason: err.message ?? String(e) };
+};
+
+let db: Db | null = null;
+let holdTimer: NodeJS.Timeout | undefined;
+let maxHoldMs = 60_000;
+
+function headerSaysWal(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(20);
+    readSync(fd, b, 0, 20, 0);
+    return b[18] === 2 || b[19] === 2;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function run(cmd: Cmd, sqlite: Sqlite): object {
+  switch (cmd.op) {
+    case 'probe': {
+      // Electron builds have shipped without a working node:sqlite: use it once, in memory.
+      const m = new sqlite.DatabaseSync(':memory:');
+      const v = m.prepare('SELECT sqlite_version() AS v').get()?.v;
+      m.close();
+      return { ok: true, node: process.version, sqlite: String(v), backup: typeof sqlite.backup === 'function' };
+    }
+    case 'open': {
+      db = new sqlite.DatabaseSync(cmd.path, { readOnly: true });
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(cmd.busyTimeoutMs ?? 2000))}`); // the `timeout` option is ignored on 22.15
+      maxHoldMs = cmd.maxHoldMs ?? maxHoldMs;
+      return { ok: true };
+    }
+    case 'shared': {
+      if (!db) return { ok: false, reason: 'not open' };
+      db.exec('BEGIN');
+      try {
+        db.prepare('SELECT count(*) AS n FROM sqlite_schema').get(); // the first read takes SHARED
+      } catch (e) {
+        try { db.exec('ROLLBACK'); } catch { /* none open */ }
+        throw e;
+      }
+      clearTimeout(holdTimer);
+      holdTimer = setTimeout(() => { process.stderr.write(`lock helper: held SHARED for ${maxHoldMs} ms: giving it up\n`); process.exit(3); }, maxHoldMs);
+      return { ok: true, at: Date.now() };
+    }
+    case 'release': {
+      clearTimeout(holdTimer);
+      if (db) db.exec('COMMIT');
+      return { ok: true, at: Date.now() };
+    }
+    case 'inUse': {
+      // Does any other connection have the database open? Try for an exclusive lock without
+      // waiting. In WAL mode every open connection holds a lock on the database file for as long
+      // as it is open; in exclusive locking mode SQLite asks for an exclusive one (and uses no
+      // shared memory). In rollback mode only a connection inside a transaction holds a lock.
+      // The parent kills this process right after the answer: closing the connection would
+      // checkpoint a WAL; being killed changes nothing.
+      const st = statSync(`${cmd.path}-journal`, { throwIfNoEntry: false });
+      if (st && st.size > 0) return { ok: true, inUse: null, reason: 'a -journal exists (a transaction is in progress, or a crash left a hot journal)' };
+      const wal = headerSaysWal(cmd.path);
+      const probe = new sqlite.DatabaseSync(cmd.path);
+      probe.exec('PRAGMA busy_timeout = 0');
+      if (wal) probe.exec('PRAGMA locking_mode = EXCLUSIVE');
+      try {
+        probe.exec('BEGIN EXCLUSIVE');
+        probe.prepare('SELECT count(*) AS n FROM sqlite_schema').get();
+        return { ok: true, inUse: false, wal };
+      } catch (e) {
+        const err = e as { errcode?: number; message?: string };
+        if ((err.errcode ?? 0) % 256 === 5) return { ok: true, inUse: true, wal, reason: wal ? 'another connection has it open' : 'another connection is inside a transaction' };
+        throw e;
+      }
+    }
+    case 'close': {
+      clearTimeout(holdTimer);
+      db?.close();
+      process.exit(0);
+    }
+  }
+  return { ok: false, reason: 'unknown command' };
+}
+
+function main(): void {
+  const sqlite = loadSqlite();
+  let buf = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      let cmd: Cmd;
+      try {
+        cmd = JSON.parse(line) as Cmd;
+      } catch {
+        out({ ok: false, reason: 'bad command' });
+        continue;
+      }
+      if (!sqlite) {
+        out({ ok: false, unavailable: true, reason: `node:sqlite is not available in ${process.version}` });
+        continue;
+      }
+      try {
+        out(run(cmd, sqlite));
+      } catch (e) {
+        out(fail(e));
+      }
+    }
+  });
+  // The parent is gone: leave at once, and the kernel drops our locks.
+  process.stdin.on('end', () => process.exit(0));
+}
+
+main();

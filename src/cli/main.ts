@@ -28,7 +28,7 @@ const SPEC: Record<string, Options> = {
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
   restore: {
     ...COMMON, ...DB, ...BUSY, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
-    force: { type: 'boolean' }, 'force-other-source': { type: 'boolean' },
+    force: { type: 'boolean' }, 'force-other-source': { type: 'boolean' }, online: { type: 'boolean' },
   },
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
@@ -155,13 +155,15 @@ async function run(argv: string[], io: Io): Promise<number> {
       const db = dbPath();
       const yes = !!values.yes;
       const otherOk = !!values['force-other-source'];
-      const r = await restoreDatabase({
+      const restore = (method: 'swap' | 'online') => restoreDatabase({
         backupFile,
         dbPath: db,
         outputDir,
         requireTables: values['require-table'] as string[] | undefined,
         force: !!values.force,
         allowOtherSource: otherOk,
+        locks: !values['no-locks'],
+        method,
         busyTimeoutMs: busyTimeout(values),
         onProgress: waits(io),
         confirm: async (p) => {
@@ -172,13 +174,23 @@ async function run(argv: string[], io: Io): Promise<number> {
           if (!io.isTty) throw new LifeboatError('refusing to restore without confirmation: stdin is not a terminal; pass --yes', p.dbPath);
           return confirmRestore(p, io);
         },
-      }).catch((e) => {
-        if (e instanceof InUseError) throw new InUseError(e.file ?? db, `${e.message.replace(/ \(or force it[^)]*\)/, '')} (--force restores anyway; that application's later writes are lost)`, e.reasons);
-        throw e;
+      });
+      const r = await restore(values.online ? 'online' : 'swap').catch(async (e) => {
+        if (!(e instanceof InUseError)) throw e;
+        // On a terminal, offer what an in-use database allows: restoring through SQLite.
+        if (e.online && io.isTty && !yes) {
+          io.err(`lifeboat: ${e.file}: ${e.reasons.join('; ')}`);
+          const a = await io.ask('The database is in use. Restore it online, through SQLite, while the application stays connected? [y/N] ');
+          if (/^y(es)?$/i.test(a.trim())) return restore('online');
+          throw new LifeboatError('restore cancelled: the database is in use', e.file);
+        }
+        const what = /is in use/.test(e.message) ? 'is in use by another process' : 'looks in use by another process';
+        const online = e.online ? '--online restores through SQLite while it stays connected; ' : '';
+        throw new InUseError(e.file ?? db, `refusing to restore: the database ${what} (${e.reasons.join('; ')}); stop the application that uses it (${online}--force restores anyway, and that application's later writes are lost)`, e.reasons, e.online);
       });
       if (asJson) io.out(json(r));
       else {
-        io.out(`restored ${r.dbPath}${r.realPath !== r.dbPath ? ` (${r.realPath})` : ''} from ${r.backupFile}`);
+        io.out(`restored ${r.dbPath}${r.realPath !== r.dbPath ? ` (${r.realPath})` : ''} from ${r.backupFile}${r.method === 'online' ? ' (online, through SQLite)' : ''}`);
         if (r.safetyCopy) io.out(`safety copy: ${r.safetyCopy}`);
         io.out(`safety set: ${r.safetyDir}`);
       }

@@ -75,8 +75,16 @@ export class RestoreError extends LifeboatError {
 
 /** The database is in use by another process (or looks so): restoring now would lose its writes. */
 export class InUseError extends LifeboatError {
-  constructor(file: string, reason: string, readonly reasons: string[]) {
+  /** `online`: an online restore (through SQLite, the application stays connected) is possible here */
+  constructor(file: string, reason: string, readonly reasons: string[], readonly online = false) {
     super(reason, file, 'IN_USE');
+  }
+}
+
+/** What a restore needs cannot be done with these two databases (e.g. online, across page sizes). */
+export class IncompatibleSchemaError extends LifeboatError {
+  constructor(file: string, reason: string) {
+    super(reason, file, 'INCOMPATIBLE');
   }
 }
 

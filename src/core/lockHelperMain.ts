@@ -12,7 +12,7 @@ interface Sqlite {
   DatabaseSync: new (path: string, opts?: { readOnly?: boolean }) => Db;
   backup?: unknown;
 }
-interface Db { exec(sql: string): void; prepare(sql: string): { get(): Record<string, unknown> | undefined }; close(): void }
+interface Db { exec(sql: string): void; prepare(sql: string): { get(...p: unknown[]): Record<string, unknown> | undefined; all(...p: unknown[]): Record<string, unknown>[] }; close(): void }
 
 type Cmd =
   | { op: 'probe' }
@@ -20,7 +20,14 @@ type Cmd =
   | { op: 'shared' }
   | { op: 'release' }
   | { op: 'inUse'; path: string }
+  | { op: 'onlineOpen'; path: string; source: string; busyTimeoutMs?: number }
+  | { op: 'onlineBegin' }
+  | { op: 'onlineApply'; steps: { label: string; sql: string }[]; expect: Record<string, number> }
+  | { op: 'onlineRollback' }
   | { op: 'close' };
+
+const SRC = 'lifeboat_src';
+const qi = (n: string) => `"${n.replace(/"/g, '""')}"`;
 
 function loadSqlite(): Sqlite | null {
   try {
@@ -38,6 +45,27 @@ const fail = (e: unknown) => {
 };
 
 let db: Db | null = null;
+let online: Db | null = null;
+let inTxn = false;
+
+/** What the online restore's planner needs to know of one schema (onlinePlan.ts's SchemaDesc). */
+function describe(d: Db, schema: string): object {
+  const one = (sql: string) => Object.values(d.prepare(sql).get() ?? {})[0];
+  const objects = d.prepare(`SELECT type, name, tbl_name, sql FROM ${schema}.sqlite_schema ORDER BY rowid`).all();
+  const tables = d.prepare(`PRAGMA ${schema}.table_list`).all().filter((t) => t.schema === schema)
+    .map((t) => {
+      const name = String(t.name);
+      const cols = t.type === 'table' || t.type === 'shadow' ? d.prepare(`PRAGMA ${schema}.table_xinfo(${qi(name)})`).all() : [];
+      const wr = Number(t.wr) === 1 && t.type !== 'shadow';
+      return { name, kind: t.type, withoutRowid: wr, columns: cols.map((c) => ({ name: String(c.name), type: String(c.type ?? ''), hidden: Number(c.hidden), pk: Number(c.pk) })) };
+    });
+  return {
+    pageSize: Number(one(`PRAGMA ${schema}.page_size`)), autoVacuum: Number(one(`PRAGMA ${schema}.auto_vacuum`)),
+    encoding: String(one('PRAGMA encoding')), // ATTACH refuses a database of another encoding
+    userVersion: Number(one(`PRAGMA ${schema}.user_version`)), applicationId: Number(one(`PRAGMA ${schema}.application_id`)),
+    objects, tables,
+  };
+}
 let holdTimer: NodeJS.Timeout | undefined;
 let maxHoldMs = 60_000;
 
@@ -108,9 +136,54 @@ function run(cmd: Cmd, sqlite: Sqlite): object {
         throw e;
       }
     }
+    case 'onlineOpen': {
+      // A read-write connection to the live database, with the validated backup copy attached:
+      // the online restore runs through SQLite, in one transaction (see onlinePlan.ts).
+      online = new sqlite.DatabaseSync(cmd.path);
+      online.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(cmd.busyTimeoutMs ?? 10_000))}`);
+      online.exec('PRAGMA foreign_keys = OFF'); // dropping and refilling tables must not cascade
+      online.prepare(`ATTACH DATABASE ? AS ${SRC}`).get(cmd.source);
+      return { ok: true, live: describe(online, 'main'), source: describe(online, SRC) };
+    }
+    case 'onlineBegin': {
+      if (!online) return { ok: false, reason: 'not open' };
+      online.exec('BEGIN IMMEDIATE'); // the write lock: no other writer commits from here on
+      inTxn = true;
+      return { ok: true, at: Date.now() };
+    }
+    case 'onlineApply': {
+      if (!online || !inTxn) return { ok: false, reason: 'no transaction' };
+      let at = '';
+      try {
+        for (const st of cmd.steps) { at = st.label; online.exec(st.sql); }
+        at = 'integrity_check';
+        const integrity = online.prepare('PRAGMA main.integrity_check(20)').all().map((r) => String(Object.values(r)[0])).join('; ');
+        const counts: Record<string, number> = {};
+        for (const t of Object.keys(cmd.expect)) counts[t] = Number(Object.values(online.prepare(`SELECT count(*) FROM main.${qi(t)}`).get() ?? {})[0]);
+        const differ = Object.keys(cmd.expect).filter((t) => counts[t] !== cmd.expect[t]);
+        if (integrity !== 'ok' || differ.length) {
+          online.exec('ROLLBACK');
+          inTxn = false;
+          return { ok: false, reason: integrity !== 'ok' ? `integrity_check of the restored database: ${integrity}` : `row counts differ from the backup in: ${differ.join(', ')}`, rolledBack: true };
+        }
+        online.exec('COMMIT');
+        inTxn = false;
+        return { ok: true, integrity, counts, at: Date.now() };
+      } catch (e) {
+        try { online.exec('ROLLBACK'); } catch { /* rolled back by SQLite already */ }
+        inTxn = false;
+        return { ok: false, reason: `${at}: ${(e as Error).message}`, rolledBack: true };
+      }
+    }
+    case 'onlineRollback': {
+      if (online && inTxn) online.exec('ROLLBACK');
+      inTxn = false;
+      return { ok: true };
+    }
     case 'close': {
       clearTimeout(holdTimer);
       db?.close();
+      if (online) { if (inTxn) online.exec('ROLLBACK'); online.exec(`DETACH DATABASE ${SRC}`); online.close(); }
       process.exit(0);
     }
   }

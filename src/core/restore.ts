@@ -16,7 +16,7 @@ import { constants as C, promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { backupDatabase, BackupResult, ProgressFn } from './backup';
 import {
-  BusyError, CancelledError, InUseError, IntegrityError, LifeboatError, NotConfirmedError, NotSqliteError, OtherSourceError,
+  BusyError, CancelledError, IncompatibleSchemaError, InUseError, IntegrityError, LifeboatError, NotConfirmedError, NotSqliteError, OtherSourceError,
   renameSubject, RestoreError, throwIfAborted,
 } from './errors';
 import { prepareBackupFolder } from './folder';
@@ -29,6 +29,8 @@ import { backupBaseName, formatTimestamp } from './naming';
 import { defaultBackupDir, preRestoreDir } from './paths';
 import { ensurePrivateDir, makePrivateDirExclusive } from './perms';
 import { Fingerprint, liveFingerprint, sameLiveState } from './snapshot';
+import { planOnlineRestore } from './onlinePlan';
+import { OnlineSession, probeInUse, sqliteLockSupport } from './sqliteLocks';
 import { checkDatabase, InspectResult } from './sqlite';
 import { sweepTempOnce } from './tempdir';
 
@@ -37,7 +39,7 @@ export const COMPANION_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 /** The points of a restore where a test may fail it (RestoreHooks.step). */
 export type RestoreStep =
   | 'validate' | 'confirmed' | 'safety-copy' | 'keep-original' | 'recheck' | 'self-contained' | 'move-companions'
-  | 'swap' | 'verify' | 'journal-mode' | 'cleanup';
+  | 'swap' | 'verify' | 'journal-mode' | 'cleanup' | 'online-begin' | 'online-apply';
 
 export interface RestoreHooks {
   /** runs before each step; a throw fails the restore there */
@@ -60,6 +62,12 @@ export interface RestorePreflight {
   /** some process may have the database open: restoring now would lose its writes */
   inUse: boolean;
   inUseReasons: string[];
+  /** how that was found: SQLite's own locks (exact) or the companion files (a guess) */
+  inUseBy: InUseCheck['by'];
+  /** an online restore (through SQLite into the live database) is possible here */
+  onlineAvailable: boolean;
+  /** how this restore will run */
+  method: 'swap' | 'online';
   companions: string[];
   /** the validated copy: integrity, row counts, checksum */
   backup: InspectResult & { sha256: string; checksumMatch: boolean | null; manifestState: ManifestRead['state'] };
@@ -86,6 +94,15 @@ export interface RestoreOptions {
   force?: boolean;
   /** restore a backup made from another database without asking */
   allowOtherSource?: boolean;
+  /** use SQLite's own locks where the runtime has them (in-use detection, the safety copy; default true) */
+  locks?: boolean;
+  /**
+   * 'swap' (default): install the validated file in place of the live one (byte for byte; the
+   * application must be stopped). 'online': restore through SQLite into the live database, in one
+   * transaction, so that a connected application sees the restored content and its later writes
+   * land in it (needs node:sqlite: Node ≥ 22.13).
+   */
+  method?: 'swap' | 'online';
   busyTimeoutMs?: number;
   lockTimeoutMs?: number;
   now?: () => Date;
@@ -102,6 +119,8 @@ export interface RestoreResult {
   rawCopies: string[];
   movedCompanions: string[];
   journalMode: 'wal' | 'rollback';
+  /** 'swap': the validated file replaced the live one; 'online': through SQLite, into the live database */
+  method: 'swap' | 'online';
   durationMs: number;
   tables: Record<string, number>;
   integrity: string;
@@ -116,6 +135,33 @@ export async function inUseSigns(realPath: string): Promise<string[]> {
   if (wal && wal.size > 0) reasons.push(`${name}-wal holds ${wal.size} bytes of recent changes`);
   if (await statOrNull(`${realPath}-shm`)) reasons.push(`${name}-shm exists (an application has it open in WAL mode, or did not close it)`);
   return reasons;
+}
+
+/** Whether another process uses the database, and how that was found out. */
+export interface InUseCheck {
+  inUse: boolean;
+  reasons: string[];
+  /** 'sqlite-lock': SQLite's own locks said so (exact); 'files': the companions' presence (a guess) */
+  by: 'sqlite-lock' | 'files';
+  /** what the lock probe said about companions that looked like use */
+  note?: string;
+}
+
+/**
+ * Asks SQLite's locks where the runtime has them (an open WAL connection, a transaction in
+ * progress), else judges by the companions a connection leaves (a non-empty -wal, a -shm).
+ */
+export async function checkInUse(realPath: string, locks = true): Promise<InUseCheck> {
+  const files = await inUseSigns(realPath);
+  if (locks && (await statOrNull(realPath))) {
+    const p = await probeInUse(realPath);
+    if (p.inUse === true) return { inUse: true, reasons: [`SQLite says ${p.reason}`], by: 'sqlite-lock' };
+    if (p.inUse === false) {
+      const note = files.length ? `${files.join('; ')}, but SQLite's lock shows that no process has it open: leftovers of a crash` : undefined;
+      return { inUse: false, reasons: [], by: 'sqlite-lock', ...(note ? { note } : {}) };
+    }
+  }
+  return { inUse: files.length > 0, reasons: files, by: 'files' };
 }
 
 async function presentCompanions(realPath: string): Promise<string[]> {
@@ -279,18 +325,26 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       }
       const preflight = async (): Promise<RestorePreflight> => {
         const st = await statOrNull(realPath);
-        const reasons = await inUseSigns(realPath);
+        const use = await checkInUse(realPath, opts.locks !== false);
+        const onlineAvailable = !!st && opts.locks !== false && (await sqliteLockSupport()).available;
+        if (use.note && !warnings.includes(use.note)) warnings.push(use.note);
         return {
           backupFile, dbPath, realPath, viaLink: loc.viaLink, liveExists: !!st, liveSizeBytes: st?.size ?? 0, backupSizeBytes: bst.size,
           backupCreatedAt: manifestRead.state === 'ok' ? manifestRead.manifest.createdAt : bst.mtime.toISOString(),
-          inUse: reasons.length > 0, inUseReasons: reasons, companions: await presentCompanions(realPath),
+          inUse: use.inUse, inUseReasons: use.reasons, inUseBy: use.by, onlineAvailable, method: opts.method ?? 'swap', companions: await presentCompanions(realPath),
           backup: { ...info, sha256, checksumMatch, manifestState: manifestRead.state },
           ownership, otherSource: ownership === 'other' && !!st, sourcePath, warnings: [...warnings], safetyDir: preRestoreDir(outputDir),
         };
       };
       const refuseInUse = (p: RestorePreflight) => {
+        if (opts.method === 'online') {
+          if (!p.onlineAvailable) throw new IncompatibleSchemaError(dbPath, p.liveExists ? 'cannot restore online: SQLite\'s locks are not available here (node:sqlite needs Node 22.13 or later)' : 'cannot restore online: the database does not exist');
+          return; // a connected application is what an online restore is for
+        }
         if (p.inUse && !opts.force) {
-          throw new InUseError(dbPath, `refusing to restore: the database looks in use by another process (${p.inUseReasons.join('; ')}); stop the application that uses it, then restore (or force it: that application's later writes would be lost)`, p.inUseReasons);
+          const what = p.inUseBy === 'sqlite-lock' ? 'is in use by another process' : 'looks in use by another process';
+          const online = p.onlineAvailable ? '; or restore online, through SQLite, while it stays connected' : '';
+          throw new InUseError(dbPath, `refusing to restore: the database ${what} (${p.inUseReasons.join('; ')}); stop the application that uses it, then restore${online} (or force it: that application's later writes would be lost)`, p.inUseReasons, p.onlineAvailable);
         }
       };
       let pre = await preflight();
@@ -300,13 +354,53 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       await step('confirmed');
       pre = await preflight(); // the prompt may have waited a long time
       refuseInUse(pre);
-      if (pre.inUse) warnings.push(`restored although the database looked in use: ${pre.inUseReasons.join('; ')}`);
+      if (pre.inUse && opts.method !== 'online') warnings.push(`restored although the database looked in use: ${pre.inUseReasons.join('; ')}`);
 
-      return await swapIn(pre, info);
+      return opts.method === 'online' ? await onlineIn(pre, info) : await swapIn(pre, info);
     } catch (e) {
       throw renameSubject(e, tmp, backupFile, basename(backupFile));
     } finally {
       for (const p of [...ours]) await removeOurs(p);
+    }
+
+    /**
+     * The online restore: in the lock helper, one transaction on the live database (the write
+     * lock taken first, the safety copy made under it, then the plan, the checks, the commit).
+     * Any failure before the commit is a rollback: the live database is as it was.
+     */
+    async function onlineIn(pre: RestorePreflight, info: InspectResult): Promise<RestoreResult> {
+      const opened = await OnlineSession.open(realPath, tmp, { busyTimeoutMs: opts.busyTimeoutMs ?? 30_000 });
+      if (!('session' in opened)) throw new IncompatibleSchemaError(dbPath, `cannot restore online: ${opened.reason}`);
+      const { session } = opened;
+      let committed = false;
+      try {
+        const plan = planOnlineRestore(opened.live, opened.source, { live: dbPath, backup: backupFile });
+        await assertFreeSpace(outputDir, pre.liveSizeBytes * 2, 'the safety copy');
+        const safetyDir = await makeSafetyDir(outputDir, dbPath, opts.now?.() ?? new Date());
+        await step('online-begin');
+        progress({ phase: 'safety-copy', message: `Safety copy of ${dbPath} (its writers wait)` });
+        await session.begin();
+        await step('safety-copy');
+        // under our write lock nobody commits: the engine's lock-free copy is the state we replace
+        const safety = await backupDatabase({ dbPath: realPath, outputDir: safetyDir, label: 'pre-restore', lockHeld: true, locks: false, signal, busyTimeoutMs: opts.busyTimeoutMs, now: opts.now });
+        throwIfAborted(signal, dbPath);
+        await step('online-apply');
+        progress({ phase: 'replace', message: `Restoring into ${basename(dbPath)} through SQLite` });
+        const r = await session.apply(plan, info.tables);
+        committed = true;
+        return {
+          dbPath, realPath, backupFile, safetyDir, safetyCopy: safety.file, rawCopies: [], movedCompanions: [],
+          journalMode: (await journalModeOf(realPath)) ?? 'rollback', method: 'online', durationMs: Date.now() - started,
+          tables: r.counts, integrity: r.integrity, warnings,
+        };
+      } catch (e) {
+        if (!committed) await session.rollback();
+        if (e instanceof IncompatibleSchemaError) throw e;
+        const why = e instanceof CancelledError ? 'restore cancelled' : `online restore failed: ${e instanceof Error ? e.message : String(e)}`;
+        throw new RestoreError(dbPath, `${why}; nothing was changed (its transaction was rolled back)`, true);
+      } finally {
+        await session.close();
+      }
     }
 
     async function swapIn(pre: RestorePreflight, info: InspectResult): Promise<RestoreResult> {
@@ -325,7 +419,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         await step('safety-copy');
         try {
           safety = await backupDatabase({
-            dbPath: realPath, outputDir: safetyDir, label: 'pre-restore', lockHeld: true, signal, busyTimeoutMs: opts.busyTimeoutMs, now: opts.now,
+            dbPath: realPath, outputDir: safetyDir, label: 'pre-restore', lockHeld: true, signal, busyTimeoutMs: opts.busyTimeoutMs, now: opts.now, locks: opts.locks,
             hooks: { onSnapshot: (snap) => { captured = snap.fingerprint; } },
           });
         } catch (e) {
@@ -491,7 +585,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         await step('cleanup');
         return {
           dbPath, realPath, backupFile, safetyDir, safetyCopy: safety?.file ?? null, rawCopies, movedCompanions: moved.map((m) => m.to),
-          journalMode: wantMode, durationMs: Date.now() - started, tables: after.tables, integrity: after.integrity, warnings,
+          journalMode: wantMode, method: 'swap', durationMs: Date.now() - started, tables: after.tables, integrity: after.integrity, warnings,
         };
       } catch (e) {
         return fail(e);

@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledError } from './errors';
+import type { OnlineStep, SchemaDesc } from './onlinePlan';
 
 /** Whether this runtime can take SQLite's locks, and with what. */
 export interface LockSupport {
@@ -193,6 +194,58 @@ export class LockSession {
   }
 
   close(): void {
+    this.helper.kill();
+  }
+}
+
+/**
+ * An online restore's connection: the helper opens the live database read-write with the
+ * validated backup copy attached, takes the write lock when told, runs the plan and checks it
+ * inside that one transaction, and commits only if everything matches (else rolls back).
+ */
+export class OnlineSession {
+  private constructor(private readonly helper: Helper) {}
+
+  static async open(realPath: string, source: string, opts: { busyTimeoutMs?: number } = {}): Promise<{ session: OnlineSession; live: SchemaDesc; source: SchemaDesc } | LockRefusal> {
+    if (!runtimeMayHaveSqlite()) return { kind: 'error', reason: tooOld().reason! };
+    const h = Helper.start();
+    if (!h) return { kind: 'error', reason: 'the lock helper is missing' };
+    try {
+      const p = await h.request({ op: 'probe' }, 15_000);
+      if (!p.ok) { h.kill(); return { kind: 'error', reason: p.reason ?? 'node:sqlite does not work here' }; }
+      const o = await h.request({ op: 'onlineOpen', path: realPath, source, busyTimeoutMs: opts.busyTimeoutMs }, 60_000);
+      if (!o.ok) { h.kill(); return { kind: o.errcode === 776 ? 'hot-journal' : 'error', reason: o.reason ?? 'cannot open' }; }
+      return { session: new OnlineSession(h), live: o.live as SchemaDesc, source: o.source as SchemaDesc };
+    } catch (e) {
+      h.kill();
+      return { kind: 'error', reason: (e as Error).message };
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.helper.pid;
+  }
+
+  /** Takes the write lock (waiting up to the busy timeout for a writer to finish). */
+  async begin(): Promise<void> {
+    const r = await this.helper.request({ op: 'onlineBegin' }, 120_000);
+    if (!r.ok) throw new Error(`could not take the database's write lock: ${r.reason}`);
+  }
+
+  /** Runs the plan, checks integrity and row counts, and commits; throws (rolled back) otherwise. */
+  async apply(steps: OnlineStep[], expect: Record<string, number>): Promise<{ integrity: string; counts: Record<string, number> }> {
+    const r = await this.helper.request({ op: 'onlineApply', steps, expect }, 24 * 3_600_000);
+    if (!r.ok) throw new Error(String(r.reason));
+    return { integrity: String(r.integrity), counts: r.counts as Record<string, number> };
+  }
+
+  async rollback(): Promise<void> {
+    await this.helper.request({ op: 'onlineRollback' }, 60_000).catch(() => { this.helper.kill(); });
+  }
+
+  /** A clean close (our connection may checkpoint a WAL, as any connection of SQLite's does). */
+  async close(): Promise<void> {
+    await this.helper.request({ op: 'close' }, 30_000).catch(() => undefined);
     this.helper.kill();
   }
 }

@@ -12,7 +12,8 @@
 //     idle                       one read, then an idle open connection (rollback mode)
 //
 // Prints {"type":"ready"} once in that state; then on stdin "rollback" or "commit" ends the
-// transaction and prints {"type":"done"}; "exit" closes and exits. t(v) gets 5000 rows of v = 10
+// transaction and prints {"type":"done"}; "write" inserts a row and prints {"type":"done",
+// "write": "ok" or the error's code}; "exit" closes and exits. t(v) gets 5000 rows of v = 10
 // (sum 50000) when the db is new; the UPDATE adds 1 to each (sum 55000 if it were committed).
 'use strict';
 const Database = require('better-sqlite3');
@@ -53,6 +54,9 @@ if (what === 'spill-memory' || what === 'spill-off') {
 }
 emit({ type: 'ready', pid: process.pid });
 process.stdin.setEncoding('utf8').on('data', (d) => {
+  if (d.includes('write')) {
+    try { db.exec('INSERT INTO t(v) VALUES (99)'); emit({ type: 'done', write: 'ok' }); } catch (e) { emit({ type: 'done', write: e.code }); }
+  }
   if (d.includes('rollback')) { db.exec('ROLLBACK'); emit({ type: 'done' }); }
   if (d.includes('commit')) { db.exec('COMMIT'); emit({ type: 'done' }); }
   if (d.includes('exit')) { db.close(); process.exit(0); }

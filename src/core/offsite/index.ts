@@ -28,3 +28,5 @@ export type { RemotePruneResult, RemotePruneOptions } from './prune';
 export { initDestination, checkPassphrase } from './setup';
 export type { InitResult, PassphraseCheck } from './setup';
 export { fetchCopy } from './fetch';
+export { S3Store, mapS3Error } from './s3store';
+export { FolderStore } from './folderstore';

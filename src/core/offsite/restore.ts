@@ -11,7 +11,7 @@ import { defaultBackupDir } from '../paths';
 import { ensurePrivateDir } from '../perms';
 import { restoreDatabase, RestoreOptions, RestoreResult } from '../restore';
 import { committedCopies, RemoteCopy } from './catalog';
-import { Destination } from './config';
+import { describeDestination, Destination } from './config';
 import { identityFor, OffsiteContext, OffsiteProgressFn, withStore } from './context';
 import { OffsiteError, OffsiteNotFoundError } from './errors';
 import { fetchCopy } from './fetch';
@@ -59,6 +59,7 @@ export async function restoreFromOffsite(ctx: OffsiteContext, opts: OffsiteResto
   const dbKey = opts.dbKey ?? remoteDbKey({ source: { path: dbPath } as never });
   const outputDir = resolve(opts.outputDir ?? defaultBackupDir(dbPath));
   const failures: { destination: string; reason: string }[] = [];
+  const lines: string[] = [];
   let last: unknown = null;
   for (const d of opts.destinations) {
     let downloaded: string | null = null;
@@ -81,10 +82,11 @@ export async function restoreFromOffsite(ctx: OffsiteContext, opts: OffsiteResto
       if (!worthNextDestination(e, downloaded)) throw e;
       last = e;
       failures.push({ destination: d.name, reason: (e as Error).message });
+      lines.push(`${describeDestination(d)}: ${(e as Error).message}`);
     } finally {
       if (scratch) await removeQuietly(scratch);
     }
   }
   if (last instanceof LifeboatError && failures.length === 1) throw last;
-  throw new LifeboatError(`no destination could deliver a good copy: ${failures.map((f) => `${f.destination}: ${f.reason}`).join('; ')}`, dbPath, 'OFFSITE_RESTORE_FAILED');
+  throw new LifeboatError(`not restored: no destination could deliver a good copy: ${lines.join('; ')}`, dbPath, 'OFFSITE_RESTORE_FAILED');
 }

@@ -46,13 +46,13 @@ export function mapS3Error(e: unknown, label: string, what: string): Error {
   if (name === 'InvalidAccessKeyId') return new OffsiteAuthError(label, `${what}: the access key is unknown to the server (InvalidAccessKeyId)`, opts);
   if (name === 'ExpiredToken' || name === 'TokenRefreshRequired') return new OffsiteAuthError(label, `${what}: the session token has expired (${name})`, opts);
   if (isSkewError(e)) return new OffsiteSkewError(label, `${what}: this machine's clock differs too much from the server's (${name}); fix the clock`, opts);
+  if (name === 'QuotaExceeded' || name === 'XMinioStorageFull' || name === 'InsufficientStorage' || name === 'StorageFull' || status === 507) {
+    return new OffsiteQuotaError(label, `${what}: the destination is full or over its quota (${name || status})`, opts);
+  }
   if (name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
     return new OffsiteAuthError(label, `${what}: access denied (${name || 403}: wrong secret, unknown key, or no permission)`, opts);
   }
   if (name === 'NoSuchBucket') return new OffsiteBucketError(label, `${what}: the bucket does not exist (NoSuchBucket)`, opts);
-  if (name === 'QuotaExceeded' || name === 'XMinioStorageFull' || name === 'InsufficientStorage' || name === 'StorageFull' || status === 507) {
-    return new OffsiteQuotaError(label, `${what}: the destination is full or over its quota (${name || status})`, opts);
-  }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return new OffsiteNotFoundError(label, `${what}: not found`);
   const code = err?.code ?? (err?.cause as SdkError | undefined)?.code;
   if (code && NETWORK_CODES.has(code)) return new OffsiteNetworkError(label, `${what}: network error (${code}: ${msg})`, opts);

@@ -65,6 +65,16 @@ async function committed(d: Destination, b: BackupResult): Promise<string[]> {
   }
 }
 
+/** Every object of this backup's database folder. */
+async function objects(d: Destination, b: BackupResult): Promise<string[]> {
+  const s = openStore(d, { credentials: () => ({ accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }) });
+  try {
+    return (await s.list(`${d.prefix}/dbs/${remoteDbKey(b.manifest)}/`)).map((o) => o.key);
+  } finally {
+    s.close();
+  }
+}
+
 async function interrupted(d: Destination): Promise<string[]> {
   const s = openStore(d, { credentials: () => ({ accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey }) });
   try {
@@ -130,6 +140,7 @@ test('a part failing with 500 on every attempt: the multipart upload is aborted,
   assert.equal(aborts, 1, 'we aborted the multipart upload');
   assert.deepEqual(await interrupted(d), [], 'no orphaned parts');
   assert.deepEqual(await committed(d, b), []);
+  assert.deepEqual(await objects(d, b), [], 'neither data nor manifest: the manifest goes only after the data');
   untouched(b);
   const staged = readdirSync(join(ctx.outbox, remoteDbKey(b.manifest)));
   assert.ok(staged.some((n) => n.endsWith('.gz.age')), `the staged copy waits in the outbox: ${staged}`);
@@ -156,6 +167,7 @@ test('SIGKILL during an upload: nothing lists as committed; the next run aborts 
   proxy.clear();
   const dataKey = `killed/dbs/${remoteDbKey(b.manifest)}/${b.manifest.file}.gz.age`;
   assert.deepEqual(await committed(d, b), [], 'nothing committed');
+  assert.deepEqual(await objects(d, b), [], 'no manifest either: it is written only after the data');
   for (let i = 0; i < 100 && (await interrupted(d)).length === 0; i++) await sleep(100);
   assert.deepEqual(await interrupted(d), [dataKey], 'the killed upload left an orphan');
   untouched(b);
@@ -169,6 +181,19 @@ test('SIGKILL during an upload: nothing lists as committed; the next run aborts 
   assert.equal(outcomes[1].status, 'skipped', 'the same backup is then already there');
   assert.deepEqual(await interrupted(d), []);
   assert.deepEqual(await committed(d, b), [b.manifest.file]);
+});
+
+test('a server that reports other bytes than were sent (ETag): the upload fails, the object is removed, nothing commits', async () => {
+  const { ctx, d, b } = await prepared('etag');
+  proxy.clear();
+  const lie = proxy.add({ match: (r) => r.op === 'HeadObject' && r.path.endsWith('.gz.age'), action: { kind: 'etag', etag: '"0123456789abcdef0123456789abcdef-5"' } });
+  const [o] = await uploadAfterBackup(ctx, b, [d]);
+  proxy.clear();
+  assert.equal(o.status, 'failed');
+  assert.ok(lie.hits! >= 1);
+  assert.match(o.reason!, /was stored with ETag 0123456789abcdef0123456789abcdef-5, but what was sent has [0-9a-f]{32}-5/);
+  assert.deepEqual(await objects(d, b), [], 'the mismatching object was deleted and no manifest written');
+  untouched(b);
 });
 
 for (const skewH of [+1, -1]) {

@@ -21,7 +21,9 @@ export type FaultAction =
   | { kind: 'status'; status: 500 | 503 | 507; code?: string }
   | { kind: 'reset'; afterBytes: number }
   | { kind: 'throttle'; bytesPerSecond: number }
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  /** forward, but answer with this ETag header (what a server that stored other bytes would say) */
+  | { kind: 'etag'; etag: string };
 
 export interface FaultRule {
   match: (r: SeenRequest) => boolean;
@@ -107,7 +109,8 @@ export class FaultProxy {
     }
     const up = httpRequest({ host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers }, (ur) => {
       seen.status = ur.statusCode;
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      const headers = a?.kind === 'etag' ? { ...ur.headers, etag: a.etag } : ur.headers;
+      res.writeHead(ur.statusCode ?? 502, headers);
       ur.pipe(res);
     });
     up.on('error', () => res.destroy());

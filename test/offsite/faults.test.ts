@@ -242,6 +242,23 @@ test('refusing plaintext: an encryptor that does not encrypt is caught by the ag
   }
 });
 
+test('a destination set up with another identity is refused, by init and by upload: its passphrase could not open our copies', async () => {
+  const { d } = await prepared('owned', CHINOOK);
+  const other = newMachine(server);
+  const ctx2 = contextOf(other);
+  await assert.rejects(initDestination(ctx2, normalizeDestination(s3Dest('ceph', proxy.endpoint, BUCKET, { prefix: 'other-prefix' }))).then(async () => {
+    // ctx2 now has an identity of its own: the destination "owned" belongs to another
+    await initDestination(ctx2, d);
+  }), (e: unknown) => e instanceof OffsiteRefusedError && /another age identity/.test(e.message));
+  const db = join(other.root, 'c.sqlite');
+  copyFileSync(CHINOOK, db);
+  const b2 = await backupDatabase({ dbPath: db, outputDir: join(other.backupRoot, 'c') });
+  const [o] = await uploadAfterBackup(ctx2, b2, [d]);
+  assert.equal(o.status, 'failed');
+  assert.ok(o.error instanceof OffsiteRefusedError && /encrypted to age1.*this machine's identity is age1/.test(o.reason!), o.reason!);
+  assert.deepEqual(await committed(d, b2), []);
+});
+
 test('a destination that was never set up is refused with the command that sets it up', async () => {
   const { ctx, b } = await prepared('ready', CHINOOK);
   const [o] = await uploadAfterBackup(ctx, b, [dest('ceph', 'never-initialized')]);

@@ -88,6 +88,7 @@ test('init writes the identity 0600 and, in the destination, LIFEBOAT-REMOTE.jso
 
 test('backup --offsite: bucket and folder get byte-identical age objects; list is one ListObjectsV2; unchanged backups are skipped', async () => {
   const { m, db, nas } = await setup('t-main');
+  proxy.seen.length = 0;
   const first = await backupJson(m, db);
   assert.deepEqual(first.offsite.map((o) => o.status), ['uploaded', 'uploaded'], JSON.stringify(first.offsite));
   const manifest = (await readManifest(first.file))!;
@@ -103,6 +104,13 @@ test('backup --offsite: bucket and folder get byte-identical age objects; list i
     assert.ok(!fromBucket.includes(Buffer.from('SQLite format 3')), 'no plaintext SQLite header inside the object');
   } finally {
     s.close();
+  }
+  // no flexible checksums or aws-chunked bodies (R2 501, B2 400, framing stored in the object): WHEN_REQUIRED
+  const sent = proxy.seen.filter((r) => r.op === 'PutObject' || r.op === 'UploadPart');
+  assert.ok(sent.length >= 2);
+  for (const r of sent) {
+    assert.ok(!Object.keys(r.headers).some((h) => h.startsWith('x-amz-checksum') || h === 'x-amz-sdk-checksum-algorithm' || h === 'x-amz-trailer'), JSON.stringify(r.headers));
+    assert.ok(!String(r.headers['content-encoding'] ?? '').includes('aws-chunked') && r.headers['content-length'] !== undefined, JSON.stringify(r.headers));
   }
   // the outbox is private and empty once every destination has the copy
   const outbox = join(m.backupRoot, '.outbox');

@@ -93,6 +93,8 @@ run    restore the backup (default: the newest verified) into a scratch copy, ne
                     [--db-path P | --remote-db KEY] [--copy NAME] [--subset n/t | p% | all]
   restore           restore --db-path P from the newest committed copy (or --copy NAME), trying the
                     destinations in order [--remote-db KEY] [--output-dir D] [--yes] [--require-table T]...
+  download          --to DIR: the backup file itself (and its manifest), checked against its SHA-256,
+                    restored nowhere [--db-path P | --remote-db KEY] [--copy NAME]
   prune             apply the destination's retention [--retain N] [--keep-daily N] [--keep-weekly N]
                     [--keep-monthly N] [--dry-run]
   pin, unpin        --copy NAME (--db-path P | --remote-db KEY): a pinned copy is never pruned

@@ -1,6 +1,7 @@
 // `lifeboat offsite …` and `lifeboat backup --offsite NAME`: thin glue over src/core/offsite.
 // Destinations come from a JSON config file (for cron), secrets only from the environment / the
 // AWS chain, the passphrase from LIFEBOAT_PASSPHRASE or a prompt on a terminal.
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
@@ -9,7 +10,7 @@ import {
 import {
   checkPassphrase, defaultConfigFile, defaultContext, Destination, initDestination, listRemote, loadOffsiteConfig, OffsiteContext,
   parseSubset, pickDestinations, pinRemote, pruneRemote, remoteDbKey, restoreFromOffsite, uploadAfterBackup, UploadOutcome, verifyRemote,
-  fetchRemoteManifest, openStore, describeDestination,
+  fetchRemoteManifest, openStore, describeDestination, withStore, committedCopies, fetchCopy, identityFor,
 } from '../core/offsite';
 import { HELP } from './help';
 
@@ -39,6 +40,7 @@ const SPEC: Record<string, Options> = {
   verify: { ...BASE, ...DB, copy: { type: 'string' }, subset: { type: 'string' } },
   restore: { ...BASE, ...DB, copy: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true } },
   prune: { ...BASE, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
+  download: { ...BASE, ...DB, copy: { type: 'string' }, to: { type: 'string' } },
   pin: { ...BASE, ...DB, copy: { type: 'string' } },
   unpin: { ...BASE, ...DB, copy: { type: 'string' } },
   'check-passphrase': { ...BASE },
@@ -232,6 +234,24 @@ export async function offsiteCommand(argv: string[], io: OffsiteIo): Promise<num
         io.out(`restored ${r.dbPath} from ${r.copy} (${r.destination})`);
         if (r.safetyCopy) io.out(`safety copy: ${r.safetyCopy}`);
       }
+      return 0;
+    }
+    case 'download': {
+      // the backup file itself, checked (SHA-256 against its manifest) but not restored anywhere
+      const to = values.to as string | undefined;
+      if (!to) throw new UsageError('offsite download: --to DIR is required');
+      const dbKey = dbKeyOf(values, io, true)!;
+      const [d] = await destinationsOf(values, io, true);
+      const ctx = contextFor(io);
+      const f = await withStore(ctx, d, async (store) => {
+        const copies = await committedCopies(store, dbKey);
+        const copy = values.copy ? copies.find((c) => c.name === values.copy) : copies[0];
+        if (!copy) throw new LifeboatError(`no committed copy${values.copy ? ` named ${String(values.copy)}` : ''} of ${dbKey}`, store.label);
+        // a new folder is private; an existing one is left as it is (the file itself is 0600)
+        await mkdir(resolve(to), { recursive: true, mode: 0o700 });
+        return fetchCopy(store, copy, copy.encrypted ? await identityFor(ctx, store) : null, resolve(to));
+      });
+      io.out(asJson ? json({ file: f.file, manifest: `${f.file}.json`, sha256: f.manifest.backup.sha256 }) : f.file);
       return 0;
     }
     case 'prune': {

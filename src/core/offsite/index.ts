@@ -11,7 +11,7 @@ export type { IdentityStore } from './age';
 export { availableCodecs, codecAvailable } from './codec';
 export { remoteDbKey, parseRemoteKey, REMOTE_INFO, WRAPPED_IDENTITY, AGE_HEADER } from './layout';
 export type { RemoteInfo, RemoteManifest } from './layout';
-export { defaultContext, openStore, readRemoteInfo, identityFor } from './context';
+export { defaultContext, openStore, readRemoteInfo, identityFor, withStore } from './context';
 export type { OffsiteContext, OffsiteProgress, OffsiteProgressFn, OffsitePhase } from './context';
 export type { RemoteStore, StoreRuntime, RemoteObject } from './store';
 export { outboxDir } from './stage';

@@ -6,7 +6,7 @@ import './support/bundle';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
@@ -143,7 +143,10 @@ test('a part failing with 500 on every attempt: the multipart upload is aborted,
   assert.deepEqual(await objects(d, b), [], 'neither data nor manifest: the manifest goes only after the data');
   untouched(b);
   const staged = readdirSync(join(ctx.outbox, remoteDbKey(b.manifest)));
-  assert.ok(staged.some((n) => n.endsWith('.gz.age')), `the staged copy waits in the outbox: ${staged}`);
+  const stagedCopy = staged.find((n) => n.endsWith('.gz.age'));
+  assert.ok(stagedCopy, `the staged copy waits in the outbox: ${staged}`);
+  assert.equal(statSync(join(ctx.outbox, remoteDbKey(b.manifest), stagedCopy)).mode & 0o777, 0o600, 'the staged copy is private');
+  assert.equal(statSync(join(ctx.outbox, remoteDbKey(b.manifest))).mode & 0o777, 0o700);
 
   const [again] = await resumePending(ctx, [d]);
   assert.equal(again.status, 'uploaded', again.reason ?? '');

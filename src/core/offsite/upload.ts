@@ -115,6 +115,8 @@ async function push(store: RemoteStore, d: Destination, staged: Staged, opts: Up
   };
   const text = JSON.stringify(remote, null, 2) + '\n';
   const body = j.encryption === 'age' ? await encryptBytes(text, j.recipient!) : Buffer.from(text);
+  // the manifest names tables and paths: it is held to the same rule as the data
+  if (j.encryption === 'age' && !hasAgeHeader(body)) throw new OffsiteRefusedError(store.label, `refusing to upload ${manifestKey}: it is not age-encrypted`);
   await store.putBytes(manifestKey, body, signal);
   const md5 = createHash('md5').update(body).digest('hex');
   await store.verifyStored(manifestKey, { size: body.length, md5, multipartEtag: null, sha256: createHash('sha256').update(body).digest('hex') }, signal);

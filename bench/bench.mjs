@@ -216,7 +216,7 @@ function ensureWalDb(srcFile) {
 }
 
 // ----------------------------------------------------------------------------- measurement
-function run(argv, opts = {}) {
+export function run(argv, opts = {}) {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 256 * MiB, cwd: ROOT, ...opts });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDb } from './bench.mjs';
+import { ensureDb, run } from './bench.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -36,13 +36,6 @@ function options(argv) {
     else throw new Error(`unknown option ${a}`);
   }
   return o;
-}
-
-function run(argv, opts = {}) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 * MiB, cwd: ROOT, ...opts });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
-  return r.stdout;
 }
 
 const TIME_FILE = path.join(DATA, '.gnu-time-offsite');

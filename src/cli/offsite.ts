@@ -163,11 +163,12 @@ export async function offsiteCommand(argv: string[], io: OffsiteIo): Promise<num
         const store = openStore(d, ctx.runtime);
         try {
           const catalog = await listRemote(store, dbKey);
+          let identity: string | null = null;
           for (const [key, copies] of catalog) {
             for (const c of copies) {
               let details: unknown;
               if (values.details && c.committed) {
-                const identity = c.encrypted ? await ctx.identityStore.load() : null;
+                identity ??= c.encrypted ? await identityFor(ctx, store) : null;
                 const m = await fetchRemoteManifest(store, c, identity);
                 details = { sha256: m.backup.sha256, sizeBytes: m.backup.sizeBytes, tables: m.backup.tables, uploadedAt: m.uploadedAt };
               }

@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
-  backupDatabase, BackupResult, committedCopies, Destination, initDestination, normalizeDestination,
+  CancelledError, backupDatabase, BackupResult, committedCopies, Destination, initDestination, normalizeDestination,
   OffsiteConfigError, OffsiteContext, OffsiteNetworkError, OffsiteQuotaError, OffsiteRefusedError, openStore, remoteDbKey, resumePending,
   restoreFromOffsite, S3Store, uploadAfterBackup,
 } from '../../src/core';
@@ -153,6 +153,30 @@ test('a part failing with 500 on every attempt: the multipart upload is aborted,
   assert.equal(again.resumed, true);
   assert.deepEqual(await committed(d, b), [b.manifest.file]);
   assert.deepEqual(readdirSync(join(ctx.outbox, remoteDbKey(b.manifest))), [], 'outbox emptied');
+});
+
+test('cancelling an upload (AbortSignal, as the editor will): the multipart upload is aborted, nothing commits, progress was reported', async () => {
+  const { ctx, d, b } = await prepared('cancel');
+  proxy.clear();
+  proxy.add({ match: (r) => r.op === 'UploadPart', action: { kind: 'throttle', bytesPerSecond: 1024 * 1024 } });
+  const ac = new AbortController();
+  const phases = new Set<string>();
+  let bytes = 0;
+  const [o] = await uploadAfterBackup(ctx, b, [d], {
+    signal: ac.signal,
+    onProgress: (p) => {
+      phases.add(p.phase);
+      if (p.phase === 'upload' && (p.bytes ?? 0) > 0) { bytes = p.bytes!; ac.abort(); }
+    },
+  });
+  proxy.clear();
+  assert.equal(o.status, 'failed');
+  assert.ok(o.error instanceof CancelledError, String(o.error));
+  assert.ok(bytes > 0 && phases.has('stage') && phases.has('upload'), [...phases].join(','));
+  for (let i = 0; i < 50 && (await interrupted(d)).length; i++) await sleep(100);
+  assert.deepEqual(await interrupted(d), [], 'the cancelled multipart upload was aborted');
+  assert.deepEqual(await objects(d, b), []);
+  untouched(b);
 });
 
 test('SIGKILL during an upload: nothing lists as committed; the next run aborts the orphaned multipart upload and commits', async () => {

@@ -225,6 +225,12 @@ test("Debian's age and gzip turn a downloaded object into the exact backup, and 
   assert.ok(readFileSync(plain).equals(readFileSync(b.file)), 'byte-identical to the local backup');
   assert.equal(nativeIntegrity(plain), 'ok');
   assert.deepEqual(nativeCounts(plain), nativeCounts(db));
+  // and `offsite download` gives the same file, with its manifest beside it
+  const dl = await run(m, ['offsite', 'download', '--offsite', 'ceph', '--remote-db', remoteDbKey(manifest), '--to', join(m.root, 'dl'), '--json']);
+  assert.equal(dl.status, 0, dl.text);
+  const got = JSON.parse(dl.stdout) as { file: string; manifest: string };
+  assert.ok(readFileSync(got.file).equals(readFileSync(b.file)));
+  assert.equal(JSON.parse(readFileSync(got.manifest, 'utf8')).sha256, manifest.sha256);
 });
 
 test('pins and retention: prune keeps the newest, the pinned and foreign objects; --dry-run deletes nothing; single DeleteObject calls', async () => {

@@ -9,6 +9,9 @@ import { S3Server } from '../../support/s3/server';
 
 export const PASSPHRASE = 'correct horse battery staple 42';
 
+// every machine's temp folder adds an exit listener (helpers.tmpDir); a test file makes a dozen
+process.setMaxListeners(Math.max(process.getMaxListeners(), 64));
+
 export interface Machine {
   root: string;
   home: string;

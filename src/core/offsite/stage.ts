@@ -26,6 +26,9 @@ export function outboxDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LIFEBOAT_OUTBOX ? env.LIFEBOAT_OUTBOX : join(backupRoot(env), '.outbox');
 }
 
+/** A `.partial` staging file untouched this long was left by a killed run (as backup.ts's rule). */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
+
 export interface StagedJournal {
   format: 'sqlite-lifeboat-outbox';
   backupFile: string;
@@ -214,8 +217,9 @@ export async function pendingStaged(outbox: string): Promise<Staged[]> {
     const dir = join(outbox, db);
     for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
       if (n.endsWith('.partial')) {
-        // a staging killed half-way: only our process could have been writing it, and it is gone or us
-        if (!(await lockHeld(join(dir, n.replace(/\.partial$/, '.json'))))) await removeQuietly(join(dir, n));
+        // a staging killed half-way; one being written by a concurrent run has a fresh mtime
+        const st = await statOrNull(join(dir, n));
+        if (st && Date.now() - st.mtimeMs > STALE_PARTIAL_MS) await removeQuietly(join(dir, n));
         continue;
       }
       if (!n.endsWith('.json')) continue;

@@ -3,7 +3,9 @@
 // shell scripts did (sqlite3 .backup + PRAGMA integrity_check) and against plain `cp`.
 //
 //   node bench/bench.mjs [--sizes 10,100,1000] [--runs 3] [--no-wal] [--no-phases]
-//                        [--large] [--large-only] [--large-gib 4.5] [--keep-large]
+//                        [--large] [--large-only] [--large-gib 4.5] [--keep-large] [--no-offsite]
+//
+// Then bench/offsite.mjs (upload/download to a local radosgw vs rclone) runs, unless --no-offsite.
 //
 // Sizes are in MiB. Databases are generated once under bench/data/ (git-ignored) and reused.
 // Every tool runs as its own process under GNU time (/usr/bin/time -f '%e %M'): wall time is
@@ -47,6 +49,7 @@ function parseOptions(argv) {
     else if (a === '--large-only') { o.large = true; o.largeOnly = true; }
     else if (a === '--large-gib') o.largeGiB = Number(val());
     else if (a === '--keep-large') o.keepLarge = true;
+    else if (a === '--no-offsite') { /* read by the caller of main() */ }
     else if (a === '--help' || a === '-h') {
       console.log('usage: node bench/bench.mjs [--sizes 10,100,1000] [--runs 3] [--no-wal] [--no-phases] [--large] [--large-only] [--large-gib 4.5] [--keep-large]');
       process.exit(0);
@@ -176,7 +179,7 @@ function generate(file, targetBytes, shapeBytes = targetBytes) {
   log(`generated ${path.basename(file)}: ${(fs.statSync(file).size / MiB).toFixed(1)} MiB, ${customers} customers, ${orders} orders, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-function ensureDb(sizeMiB, shapeMiB = sizeMiB) {
+export function ensureDb(sizeMiB, shapeMiB = sizeMiB) {
   fs.mkdirSync(DATA, { recursive: true });
   const file = path.join(DATA, `db-${sizeMiB}mib.db`);
   if (fs.existsSync(file)) { log(`reusing ${path.basename(file)}`); return file; }
@@ -213,7 +216,7 @@ function ensureWalDb(srcFile) {
 }
 
 // ----------------------------------------------------------------------------- measurement
-function run(argv, opts = {}) {
+export function run(argv, opts = {}) {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 256 * MiB, cwd: ROOT, ...opts });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout).trim().slice(0, 2000)}`);
@@ -539,7 +542,14 @@ async function main() {
   log(`report written to ${path.relative(ROOT, file)}`);
 }
 
-main().catch((e) => {
-  console.error(`[bench] failed: ${e.stack ?? e}`);
-  process.exit(1);
-});
+// bench/offsite.mjs imports ensureDb; run as a script, this benchmark runs and then the off-site one
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().then(() => {
+    if (process.argv.includes('--no-offsite')) return;
+    const r = spawnSync(process.execPath, [path.join(HERE, 'offsite.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }).catch((e) => {
+    console.error(`[bench] failed: ${e.stack ?? e}`);
+    process.exit(1);
+  });
+}

@@ -1,4 +1,4 @@
-// Bundles the extension and the CLI with esbuild and copies the WASM binaries next to them.
+// Bundles the extension, the CLI and the off-site vendor bundle with esbuild and copies the WASM binaries next to them.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,14 +24,26 @@ const common = {
   external: ['vscode'],
 };
 
+// The AWS SDK and age live in their own bundle, dist/offsite.js, loaded on first use: the lazy
+// `require('./vendor')` of src/core/offsite/lazy.ts becomes a runtime require of ./offsite.js
+// (beside cli.js and extension.js) instead of pulling the SDK into the main bundles.
+const lazyVendor = {
+  name: 'lazy-offsite-vendor',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/vendor$/ }, (args) => (/[\\/]offsite[\\/]lazy\.ts$/.test(args.importer) ? { path: './offsite.js', external: true } : undefined));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyVendor] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyVendor] },
   { ...common, entryPoints: ['src/core/worker.ts'], outfile: 'dist/worker.js' },
   // the child process that does all live-file work for the extension (src/core/engineHost.ts)
   { ...common, entryPoints: ['src/core/engineMain.ts'], outfile: 'dist/engine.js' },
   // the process that holds SQLite's locks for the engine (src/core/sqliteLocks.ts); it must stay tiny
   { ...common, entryPoints: ['src/core/lockHelperMain.ts'], outfile: 'dist/lock-helper.js' },
+  // ESM-first packages (age-encryption, @noble/*, the SDK's dist-es) tree-shake better than their CJS builds
+  { ...common, entryPoints: ['src/core/offsite/vendor.ts'], outfile: 'dist/offsite.js', mainFields: ['module', 'main'], minify: true },
 ];
 
 if (watch) {

@@ -22,7 +22,7 @@ const run = (cmd, args) => {
 const suites = process.argv.slice(2);
 const all = suites.length === 0;
 // test/locks needs node:sqlite: it runs on Node 22 and 24 only (below)
-const roots = all ? ['test/unit', 'test/engine', 'test/concurrency', 'test/crash'] : suites.filter((s) => s !== 'e2e' && s !== 'locks').map((s) => join('test', s));
+const roots = all ? ['test/unit', 'test/engine', 'test/concurrency', 'test/crash', 'test/offsite'] : suites.filter((s) => s !== 'e2e' && s !== 'locks').map((s) => join('test', s));
 // setup.sh installs what the tests need and is missing (apt: sqlite3, the oracle; chromium and
 // headers for code-server; npm ci in test/e2e/harness). It is a no-op once everything is there.
 if (all || suites.includes('e2e')) run('bash', ['test/e2e/setup.sh']);

@@ -20,10 +20,11 @@ Commands:
   prune     delete old backups according to a retention policy
   pin       protect a backup from pruning (unpin to undo)
   drill     disaster-recovery drills: list, start, run (a timed restore rehearsal)
+  offsite   off-site copies (S3-compatible buckets, folders): init, upload, list, verify, restore, prune, pin, check-passphrase
 
 Run "lifeboat <command> --help" for the options of a command.
 Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
-  backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--busy-timeout S] [--json]
+  backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--busy-timeout S] [--no-locks] [--offsite NAME]... [--offsite-config F] [--json]
 
 Writes one new backup of P into D and prints its path. The copy is consistent even while an
 application writes (WAL and rollback journals are resolved as SQLite would), passes
@@ -33,6 +34,10 @@ With a retention option, older backups are pruned afterwards.
 ${DBPATH}
 ${POLICY}
   --busy-timeout S   give up with "database too busy" after S seconds of a writer changing it (default 30)
+  --no-locks         never use SQLite's own locks (see "Locks" in the README)
+  --offsite NAME     then upload it to this off-site destination (repeatable; see "lifeboat offsite --help");
+                     exit 1 if an upload failed (the local backup is kept either way)
+  --offsite-config F destinations file (default: ~/.config/sqlite-lifeboat/offsite.json, or $LIFEBOAT_CONFIG/offsite.json)
   --json             print the result as JSON`,
   verify: `Usage: lifeboat verify --backup-file F [--json]
 
@@ -87,6 +92,32 @@ run    restore the backup (default: the newest verified) into a scratch copy, ne
        the evidence row to FILE.md and tick the checklist items it performed. Pass needs
        integrity ok, duration within the RTO (default 30 min) and backup age within the RPO
        (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.`,
+  offsite: `Usage: lifeboat offsite <subcommand> [--offsite NAME]... [--offsite-config F] [--json] [options]
+
+  init              set a destination up: create (or adopt) the age identity, upload it wrapped with
+                    the passphrase, write LIFEBOAT-REMOTE.json [--create-bucket]
+  upload            upload the newest verified backup of --db-path P (or --backup-file F), and
+                    whatever earlier runs left staged [--force: even if unchanged or within the interval]
+  list              the copies: destination, database, time, stored size, committed/incomplete, pinned
+                    [--db-path P | --remote-db KEY] [--details: fetch each manifest]
+  verify            download, decrypt, decompress and check copies (integrity_check, SHA-256)
+                    [--db-path P | --remote-db KEY] [--copy NAME] [--subset n/t | p% | all]
+  restore           restore --db-path P from the newest committed copy (or --copy NAME), trying the
+                    destinations in order [--remote-db KEY] [--output-dir D] [--yes] [--require-table T]...
+  download          --to DIR: the backup file itself (and its manifest), checked against its SHA-256,
+                    restored nowhere [--db-path P | --remote-db KEY] [--copy NAME]
+  prune             apply the destination's retention [--retain N] [--keep-daily N] [--keep-weekly N]
+                    [--keep-monthly N] [--dry-run]
+  pin, unpin        --copy NAME (--db-path P | --remote-db KEY): a pinned copy is never pruned
+  check-passphrase  check that the passphrase opens the destination's wrapped identity
+
+Destinations are read from --offsite-config F (default ~/.config/sqlite-lifeboat/offsite.json, or
+$LIFEBOAT_CONFIG/offsite.json): { "destinations": [ { "name": "r2", "type": "s3", "preset": "r2",
+"accountId": "…", "bucket": "…", "prefix": "lifeboat" }, { "name": "nas", "type": "folder", "path": "/mnt/nas" } ] }.
+Without --offsite, list/verify/restore/prune/check-passphrase use every destination, in file order.
+Credentials come only from the environment or the AWS chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+AWS_PROFILE, ~/.aws, SSO); the passphrase from LIFEBOAT_PASSPHRASE or a prompt on a terminal. The age
+identity is kept in $LIFEBOAT_CONFIG/age-identity.txt (0600).`,
   unpin: `Usage: lifeboat unpin --backup-file F [--json]
 
 Removes the pin from F.`,

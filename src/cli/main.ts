@@ -13,6 +13,7 @@ import {
 } from '../core/drills';
 import { defaultBackupDir } from '../core/paths';
 import { HELP, usageLine } from './help';
+import { offsiteCommand, outcomesJson, uploadAfterLocalBackup } from './offsite';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
@@ -24,7 +25,7 @@ const POLICY: Options = {
 const BUSY: Options = { 'busy-timeout': { type: 'string' }, 'no-locks': { type: 'boolean' } };
 
 const SPEC: Record<string, Options> = {
-  backup: { ...COMMON, ...DB, ...POLICY, ...BUSY },
+  backup: { ...COMMON, ...DB, ...POLICY, ...BUSY, offsite: { type: 'string', multiple: true }, 'offsite-config': { type: 'string' } },
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
   restore: {
     ...COMMON, ...DB, ...BUSY, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
@@ -46,6 +47,8 @@ interface Io {
   env: NodeJS.ProcessEnv;
   isTty: boolean;
   ask: (question: string) => Promise<string>;
+  /** asks without echo (a passphrase) */
+  askSecret?: (question: string) => Promise<string>;
 }
 
 function int(name: string, v: unknown): number | undefined {
@@ -110,6 +113,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.out(TOOL_VERSION);
     return 0;
   }
+  if (command === 'offsite') return offsiteCommand(rest, io);
   const spec = SPEC[command];
   if (!spec) throw new UsageError(`unknown command "${command}"`);
   let values: Record<string, unknown>;
@@ -134,9 +138,16 @@ async function run(argv: string[], io: Io): Promise<number> {
       const db = dbPath();
       const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), locks: !values['no-locks'], onProgress: waits(io) });
       const { manifest: _m, ...rest2 } = r;
-      io.out(asJson ? json(rest2) : r.file);
       for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
-      return 0;
+      if (!values.offsite) {
+        io.out(asJson ? json(rest2) : r.file);
+        return 0;
+      }
+      // the local backup is made and printed whatever happens off-site; a failed upload exits 1
+      if (!asJson) io.out(r.file);
+      const up = await uploadAfterLocalBackup(r, values, io);
+      if (asJson) io.out(json({ ...rest2, offsite: outcomesJson(up.outcomes) }));
+      return up.code;
     }
     case 'verify': {
       const r = await verifyBackup(required(values, 'backup-file'));
@@ -311,6 +322,14 @@ if (require.main === module) {
     ask: async (question) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try { return await rl.question(question); } finally { rl.close(); }
+    },
+    askSecret: async (question) => {
+      // readline with its echo muted: the passphrase never appears on the terminal
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+      const w = rl as unknown as { _writeToOutput: (s: string) => void };
+      process.stderr.write(question);
+      w._writeToOutput = () => undefined;
+      try { return await rl.question(''); } finally { rl.close(); process.stderr.write('\n'); }
     },
   };
   enableWasmTuning(); // this process is ours alone: its V8 may compile SQLite's WASM the way the check needs

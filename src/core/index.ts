@@ -27,3 +27,5 @@ export { fmtBytes } from './fsutil';
 export { inspectLive } from './live';
 export { backupDirFor } from './paths';
 export { takeSnapshot } from './snapshot';
+// Off-site copies: our code is bundled here; the SDK and age load from dist/offsite.js on first use.
+export * from './offsite';

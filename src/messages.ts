@@ -14,10 +14,13 @@ export const M = {
   compareButton: 'Compare',
   restoreOtherButton: "Restore Other Database's Backup",
   inUseTitle: (db: string) => `${db} is in use by another process`,
-  inUseDetail: (reasons: string[]) => `${reasons.join('\n')}\n\nStop the application that uses it (its server, worker or test run), then try again. Restoring now would lose the writes it makes afterwards.`,
+  inUseDetail: (reasons: string[], online: boolean) => `${reasons.join('\n')}\n\n${online
+    ? 'Restore Online restores through SQLite while the application stays connected: it sees the restored data, and its later writes land in it. Or stop the application (its server, worker or test run) and try again.'
+    : 'Stop the application that uses it (its server, worker or test run), then try again. Restoring now would lose the writes it makes afterwards.'}`,
+  restoreOnline: 'Restore Online',
   tryAgain: 'Try Again',
   restoreAnyway: 'Restore Anyway',
-  restoreDone: (db: string) => `Restored ${db}. The previous version is kept as a safety copy.`,
+  restoreDone: (db: string, method: 'swap' | 'online' = 'swap') => `Restored ${db}${method === 'online' ? ' online, through SQLite' : ''}. The previous version is kept as a safety copy.`,
   undoRestore: 'Undo Restore',
   revealSafetyCopy: 'Reveal Safety Copy',
   untrusted: 'Restoring and deleting backups is disabled in an untrusted workspace. Trust the workspace to enable them.',

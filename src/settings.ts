@@ -23,6 +23,8 @@ export interface Settings {
   drillIntervalDays: number;
   /** how long a writer may keep the database busy before a backup gives up */
   busyTimeoutSeconds: number;
+  /** use SQLite's own locks where the runtime has them */
+  useSqliteLocks: boolean;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -49,6 +51,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     drillsFolder: c.get<string>('drillsFolder', '.lifeboat/drills') || '.lifeboat/drills',
     drillIntervalDays: num('drillIntervalDays', 90, 1),
     busyTimeoutSeconds: num('busyTimeoutSeconds', 30, 1),
+    useSqliteLocks: c.get<boolean>('useSqliteLocks', true) !== false,
   };
 }
 

@@ -100,22 +100,25 @@ function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefi
   };
 }
 
-export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry, force = false): Promise<boolean> {
+export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry, how: { force?: boolean; method?: 'swap' | 'online' } = {}): Promise<boolean> {
   try {
     // a backup of another database is allowed only through the modal's explicit button
-    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry), { force });
+    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry), how);
     const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
-    void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath)), ...buttons).then(async (c) => {
+    void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath), r.method), ...buttons).then(async (c) => {
       if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
       if (c === M.revealSafetyCopy) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.safetyCopy ?? r.safetyDir));
     });
     return true;
   } catch (e) {
     if ((e as Error).name === 'NotConfirmedError') return false;
-    if (e instanceof InUseError && !force) {
-      const choice = await vscode.window.showWarningMessage(M.inUseTitle(path.basename(dbPath)), { modal: true, detail: M.inUseDetail(e.reasons) }, M.tryAgain, M.restoreAnyway);
-      if (choice === M.tryAgain) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, false);
-      if (choice === M.restoreAnyway) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, true);
+    if (e instanceof InUseError && !how.force && how.method !== 'online') {
+      // Where SQLite's locks are available the safe way is offered first: restoring through SQLite.
+      const buttons = e.online ? [M.restoreOnline, M.tryAgain, M.restoreAnyway] : [M.tryAgain, M.restoreAnyway];
+      const choice = await vscode.window.showWarningMessage(M.inUseTitle(path.basename(dbPath)), { modal: true, detail: M.inUseDetail(e.reasons, e.online) }, ...buttons);
+      if (choice === M.restoreOnline) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, { method: 'online' });
+      if (choice === M.tryAgain) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry);
+      if (choice === M.restoreAnyway) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, { force: true });
       return false;
     }
     await ctx.service.reportError(`Restore of ${path.basename(dbPath)}`, e);

@@ -110,6 +110,7 @@ export class BackupService implements vscode.Disposable {
           outputDir: this.backupDir(dbPath),
           policy: retentionPolicy(s),
           busyTimeoutMs: s.busyTimeoutSeconds * 1000,
+          locks: s.useSqliteLocks,
         }, { signal, onProgress: (p) => report(p.message) }));
       this.log.info(`Backup of ${dbPath} → ${r.file} (${r.sizeBytes} bytes, ${r.durationMs} ms, ${r.attempts} attempt(s), sha256 ${r.sha256})`);
       if (r.pruned.length) this.log.info(`Retention deleted ${r.pruned.length} backup(s): ${r.pruned.join(', ')}`);
@@ -141,7 +142,7 @@ export class BackupService implements vscode.Disposable {
    * Restores in the engine process. Validation runs before any progress is shown; the
    * confirmation (the modal) comes before the restore proper, and only then "Restoring…".
    */
-  async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>, opts: { force?: boolean; allowOtherSource?: boolean } = {}): Promise<RestoreResult> {
+  async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>, opts: { force?: boolean; allowOtherSource?: boolean; method?: 'swap' | 'online' } = {}): Promise<RestoreResult> {
     const s = readSettings(vscode.Uri.file(dbPath));
     try {
       const r = await this.withProgress(`Restoring ${path.basename(dbPath)}`, 'notification', (signal, report) =>
@@ -153,8 +154,10 @@ export class BackupService implements vscode.Disposable {
           busyTimeoutMs: s.busyTimeoutSeconds * 1000,
           force: opts.force,
           allowOtherSource: opts.allowOtherSource,
+          locks: s.useSqliteLocks,
+          method: opts.method,
         }, { signal, confirm, onProgress: (p) => report(p.message) }));
-      this.log.info(`Restored ${dbPath} from ${backupFile}; safety set ${r.safetyDir}; moved aside: ${r.movedCompanions.join(', ') || 'none'}`);
+      this.log.info(`Restored ${dbPath} from ${backupFile} (${r.method === 'online' ? 'online, through SQLite' : 'file swap'}); safety set ${r.safetyDir}; moved aside: ${r.movedCompanions.join(', ') || 'none'}`);
       for (const w of r.warnings) this.log.warn(w);
       return r;
     } catch (e) {

@@ -3,9 +3,11 @@
 // shell scripts did (sqlite3 .backup + PRAGMA integrity_check) and against plain `cp`.
 //
 //   node bench/bench.mjs [--sizes 10,100,1000] [--runs 3] [--no-wal] [--no-phases]
-//                        [--large] [--large-only] [--large-gib 4.5] [--keep-large] [--no-offsite]
+//                        [--large] [--large-only] [--large-gib 4.5] [--keep-large] [--no-locks] [--no-offsite]
 //
-// Then bench/offsite.mjs (upload/download to a local radosgw vs rclone) runs, unless --no-offsite.
+// Then bench/locks.mjs (rollback-mode backups under a fast writer, with and without SQLite's locks,
+// and sqlite3 .backup) runs, unless --no-locks, and bench/offsite.mjs (upload/download to a local
+// radosgw vs rclone), unless --no-offsite.
 //
 // Sizes are in MiB. Databases are generated once under bench/data/ (git-ignored) and reused.
 // Every tool runs as its own process under GNU time (/usr/bin/time -f '%e %M'): wall time is
@@ -49,7 +51,7 @@ function parseOptions(argv) {
     else if (a === '--large-only') { o.large = true; o.largeOnly = true; }
     else if (a === '--large-gib') o.largeGiB = Number(val());
     else if (a === '--keep-large') o.keepLarge = true;
-    else if (a === '--no-offsite') { /* read by the caller of main() */ }
+    else if (a === '--no-offsite' || a === '--no-locks') { /* read by the caller of main() */ }
     else if (a === '--help' || a === '-h') {
       console.log('usage: node bench/bench.mjs [--sizes 10,100,1000] [--runs 3] [--no-wal] [--no-phases] [--large] [--large-only] [--large-gib 4.5] [--keep-large]');
       process.exit(0);
@@ -545,6 +547,11 @@ async function main() {
 // bench/offsite.mjs imports ensureDb; run as a script, this benchmark runs and then the off-site one
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().then(() => {
+    // then rollback-mode backups under a fast writer, with and without SQLite's locks
+    if (!process.argv.includes('--no-locks')) {
+      const l = spawnSync(process.execPath, [path.join(HERE, 'locks.mjs')], { stdio: 'inherit' });
+      if (l.status !== 0) process.exit(l.status ?? 1);
+    }
     if (process.argv.includes('--no-offsite')) return;
     const r = spawnSync(process.execPath, [path.join(HERE, 'offsite.mjs')], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);

@@ -44,7 +44,7 @@ ${POLICY}
 Exits 0 only when F is a healthy SQLite database: magic bytes, PRAGMA integrity_check = ok,
 and the SHA-256 in its manifest (when there is one) matches. A manifest that is invalid cannot vouch
 for the file: F is then checked fully and verify exits 1 saying why.`,
-  restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--force] [--force-other-source] [--require-table T]... [--json]
+  restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--online] [--force] [--force-other-source] [--require-table T]... [--json]
 
 Copies F beside P and validates that copy (magic, integrity_check, checksum, each --require-table),
 makes a safety copy of P under D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety
@@ -56,9 +56,12 @@ its owner, mode and journal mode. Asks for confirmation on a terminal; without a
 ${DBPATH}
   --require-table T      refuse unless the backup has table T (repeatable)
   --yes, -y              do not ask
+  --online               restore through SQLite into the live database, while its application stays
+                         connected (needs Node 22.13 or later); offered on a terminal when it is in use
   --force                restore although the database looks in use (its app's later writes are lost)
   --force-other-source   restore a backup that was made from another database
   --busy-timeout S       for the safety copy: see "lifeboat backup --help"
+  --no-locks             never use SQLite's own locks (in-use detection falls back to the companion files)
   --json                 print the result as JSON`,
   list: `Usage: lifeboat list --db-path P [--output-dir D] [--json]
 

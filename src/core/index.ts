@@ -24,3 +24,4 @@ export { fmtBytes } from './fsutil';
 export { inspectLive, deleteBackup } from './live';
 export { backupDirFor } from './paths';
 export { takeSnapshot } from './snapshot';
+export * from './inside';

@@ -158,13 +158,36 @@ function sweepStaleAliases(): void {
   }
 }
 
-function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string): Conn {
+/** A node-sqlite3-wasm connection opened by {@link openNodeSqlite}; `close()` also removes its private folder. */
+export interface NodeSqliteHandle {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: any;
+  close(): void;
+}
+
+/**
+ * Opens `file` with node-sqlite3-wasm, which reads pages from disk through its Node fs VFS. Its
+ * "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes a
+ * second reader fail; read-only, the file is opened through a link in a private temp folder, so
+ * that those folders (and any journal) stay there. `writable` is for private copies only: the
+ * file is opened where it is, and its journal and lock folder sit beside it.
+ */
+export function openNodeSqlite(file: string, opts: { cacheKiB?: number; aliasDir?: string; writable?: boolean } = {}): NodeSqliteHandle {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Database } = require('node-sqlite3-wasm');
-  // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
-  // a second reader fail. Opening through a link in a private temp folder keeps them there.
+  const cacheKiB = opts.cacheKiB ?? PAGED_CACHE_KIB;
+  if (opts.writable) {
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    return { db, close: () => db.close() };
+  }
   sweepStaleAliases();
-  const dir = aliasDir ?? mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
+  const dir = opts.aliasDir ?? mkdtempSync(join(tmpdir(), 'lifeboat-paged-'));
   let alias = join(dir, 'db');
   try {
     symlinkSync(resolve(file), alias);
@@ -180,10 +203,16 @@ function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string):
     cleanup();
     throw e;
   }
-  return { all: (sql: string) => db.all(sql) as Row[], close: () => { try { db.close(); } finally { cleanup(); } } };
+  return { db, close: () => { try { db.close(); } finally { cleanup(); } } };
 }
 
-function translate(file: string, e: unknown): Error {
+function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string): Conn {
+  const h = openNodeSqlite(file, { cacheKiB, aliasDir });
+  return { all: (sql: string) => h.db.all(sql) as Row[], close: h.close };
+}
+
+/** An error of SQLite (or of opening a file with it) as the typed error that names `file`. */
+export function translate(file: string, e: unknown): Error {
   const msg = (e as Error)?.message ?? String(e);
   if (/not a database|file is encrypted/i.test(msg)) return new NotSqliteError(file, 'not a SQLite database (file is encrypted or not a database)');
   if (/malformed|corrupt/i.test(msg)) return new IntegrityError(file, `database disk image is malformed (${msg})`);

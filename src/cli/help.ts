@@ -16,13 +16,15 @@ Commands:
   backup    write one consistent, verified backup of a database
   verify    check that a backup is a healthy SQLite file matching its manifest
   restore   replace a database with a backup, after a safety copy
+  diff      compare a backup with the live database or another backup, table by table
   list      list the backups of a database, newest first
   prune     delete old backups according to a retention policy
   pin       protect a backup from pruning (unpin to undo)
   drill     disaster-recovery drills: list, start, run (a timed restore rehearsal)
 
 Run "lifeboat <command> --help" for the options of a command.
-Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
+Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error;
+diff: 0 identical, 1 different, 2 usage error, 3 failed.`,
   backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--json]
 
 Writes one new backup of P into D and prints its path. The copy is consistent even while an
@@ -48,6 +50,20 @@ ${DBPATH}
   --require-table T  refuse unless the backup has table T (repeatable)
   --yes, -y          do not ask
   --json             print the result as JSON`,
+  diff: `Usage: lifeboat diff --backup-file F --db-path P [--table T]... [--limit N] [--json]
+       lifeboat diff --backup-file F --backup-file G [--table T]... [--limit N] [--json]
+
+Compares backup F with the live database P (read through a consistent snapshot, never written)
+or with a second backup G, table by table: schema changes, then rows deleted, changed and added,
+matched by rowid (the declared key of a WITHOUT ROWID table; by content when the two sides share
+no key). Views and virtual tables are listed as skipped. Reads from disk in bounded memory.
+Exit codes: 0 identical, 1 different, 2 usage error, 3 could not compare (one line on stderr).
+
+  --backup-file F    the backup (give it twice to compare two backups)
+  --db-path P        the live database (or set ConnectionStrings__DefaultConnection="Data Source=P")
+  --table T          compare only table T (repeatable)
+  --limit N          differing rows to list per table (default 20; 0: counts only)
+  --json             print the whole result as JSON`,
   list: `Usage: lifeboat list --db-path P [--output-dir D] [--json]
 
 Lists the backups of P, newest first: time (UTC), size, verification state, path.

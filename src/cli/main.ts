@@ -12,6 +12,7 @@ import {
 import {
   defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
 } from '../core/drills';
+import { diffCommand } from './diff';
 import { HELP, usageLine } from './help';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -25,6 +26,7 @@ const SPEC: Record<string, Options> = {
   backup: { ...COMMON, ...DB, ...POLICY },
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
   restore: { ...COMMON, ...DB, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true } },
+  diff: { ...COMMON, 'db-path': { type: 'string' }, 'backup-file': { type: 'string', multiple: true }, table: { type: 'string', multiple: true }, limit: { type: 'string' } },
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
   pin: { ...COMMON, 'backup-file': { type: 'string' } },
@@ -35,7 +37,7 @@ const SPEC: Record<string, Options> = {
   unpin: { ...COMMON, 'backup-file': { type: 'string' } },
 };
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   env: NodeJS.ProcessEnv;
@@ -105,6 +107,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (command === 'drill') return drillCommand(positionals, values, io);
+  if (command === 'diff') return diffCommand(values, io);
   const asJson = !!values.json;
   const dbPath = () => resolveDbPath(values['db-path'] as string | undefined, io.env);
   const outputDir = values['output-dir'] as string | undefined;

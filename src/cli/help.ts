@@ -15,7 +15,7 @@ Usage: lifeboat <command> [options]
 Commands:
   backup    write one consistent, verified backup of a database
   verify    check that a backup is a healthy SQLite file matching its manifest
-  restore   replace a database with a backup, after a safety copy
+  restore   replace a database with a backup (or one table, or lost rows), after a safety copy
   diff      compare a backup with the live database or another backup, table by table
   list      list the backups of a database, newest first
   prune     delete old backups according to a retention policy
@@ -40,14 +40,30 @@ ${POLICY}
 Exits 0 only when F is a healthy SQLite database: magic bytes, PRAGMA integrity_check = ok,
 and the SHA-256 in its manifest (when there is one) matches.`,
   restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--require-table T]... [--json]
+       lifeboat restore --backup-file F --db-path P --table T... [--rows missing|missing+changed] [--dry-run] [--allow-fk-violations] [--yes] [--json]
+       lifeboat restore --backup-file F --db-path P --to NEW_PATH [--json]
 
 Validates F (magic, integrity_check, each --require-table), makes a safety copy of P under
 D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety set, replaces P atomically
 and verifies it. Asks for confirmation on a terminal; without a terminal it needs --yes.
 
+With --table, only table T (repeatable; all in one transaction) changes, every other table stays
+as it is now: without --rows, T is replaced by the backup's T (definition, rows, indexes,
+triggers); with --rows missing, the rows of T that are in F and missing from P (by key) are
+inserted, touching no other row; missing+changed also puts back rows changed since F. The change
+is built and checked on a private copy of P (foreign keys: rows that would point to missing
+parents refuse it), then installed like a full restore. --dry-run stops before P is touched.
+With --to, F is written, verified, to NEW_PATH (or, if NEW_PATH is a folder, to
+NEW_PATH/<db>.restored-YYYY-MM-DD-HHMMSS.<ext>); P is not touched and no file is overwritten.
+
   --backup-file F    the backup to restore
 ${DBPATH}
   --require-table T  refuse unless the backup has table T (repeatable)
+  --table T          restore only table T (repeatable)
+  --rows MODE        with --table: missing (insert lost rows) or missing+changed
+  --dry-run          with --table: check and report, change nothing
+  --allow-fk-violations  with --table: restore even if rows would point to missing parents
+  --to NEW_PATH      write the backup to a new file instead
   --yes, -y          do not ask
   --json             print the result as JSON`,
   diff: `Usage: lifeboat diff --backup-file F --db-path P [--table T]... [--limit N] [--json]

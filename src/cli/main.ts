@@ -14,6 +14,7 @@ import {
 } from '../core/drills';
 import { diffCommand } from './diff';
 import { HELP, usageLine } from './help';
+import { partialRestoreCommand } from './partial';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
@@ -25,7 +26,10 @@ const POLICY: Options = {
 const SPEC: Record<string, Options> = {
   backup: { ...COMMON, ...DB, ...POLICY },
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
-  restore: { ...COMMON, ...DB, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true } },
+  restore: {
+    ...COMMON, ...DB, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
+    table: { type: 'string', multiple: true }, rows: { type: 'string' }, to: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'allow-fk-violations': { type: 'boolean' },
+  },
   diff: { ...COMMON, 'db-path': { type: 'string' }, 'backup-file': { type: 'string', multiple: true }, table: { type: 'string', multiple: true }, limit: { type: 'string' } },
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
@@ -131,6 +135,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'restore': {
       const backupFile = required(values, 'backup-file');
+      if (values.table !== undefined || values.to !== undefined || values.rows !== undefined) return partialRestoreCommand(values, io, backupFile);
+      if (values['dry-run'] || values['allow-fk-violations']) throw new UsageError('--dry-run and --allow-fk-violations go with --table');
       const db = dbPath();
       const yes = !!values.yes;
       const r = await restoreDatabase({

@@ -62,6 +62,30 @@ export class RestoreError extends LifeboatError {
   }
 }
 
+/** A partial restore cannot be done as asked: the table is missing, of another kind, or its schema does not fit. */
+export class IncompatibleError extends LifeboatError {
+  constructor(file: string, reason: string) {
+    super(reason, file, 'INCOMPATIBLE');
+  }
+}
+
+/** One group of rows whose foreign key has no parent: `count` rows of `table` (foreign key `fk`) point into `parent`. */
+export interface ForeignKeyViolation { table: string; parent: string; fk: number; count: number; rowids: (number | string)[] }
+
+/** A partial restore would leave rows whose foreign keys point nowhere; nothing was changed. */
+export class ForeignKeyError extends LifeboatError {
+  constructor(file: string, reason: string, readonly violations: ForeignKeyViolation[]) {
+    super(reason, file, 'FOREIGN_KEY');
+  }
+}
+
+/** The live database changed after a partial restore read it: installing would lose those writes. */
+export class LiveChangedError extends LifeboatError {
+  constructor(file: string, reason: string) {
+    super(reason, file, 'LIVE_CHANGED');
+  }
+}
+
 export function throwIfAborted(signal: AbortSignal | undefined, file?: string): void {
   if (signal?.aborted) throw new CancelledError(file);
 }

@@ -1,5 +1,5 @@
-// Inside a backup: look (tables, schema, rows) and diff (backup vs live or backup vs backup),
-// read-only and in bounded memory.
+// Inside a backup: look (tables, schema, rows), diff (backup vs live or backup vs backup), and
+// restore only what was lost (a table, deleted rows, or the whole backup as a copy).
 export { openInside, openCompare, diffDatabases } from './api';
 export type { CompareSession, InsideSession, TableSummary, Target } from './api';
 export type { DiffKey, DiffOptions, DiffResult, RowChange, TableDiff } from './diff';
@@ -9,3 +9,9 @@ export type { ColumnInfo, ForeignKeyInfo, IndexInfo, KeyInfo, TableInfo, TableKi
 export type { SchemaChanges } from './schemadiff';
 export { describeSchemaChanges } from './schemadiff';
 export type { SqlValue } from './values';
+export { partialRestore, describeViolations } from './partial';
+export type { PartialMode, PartialPreflight, PartialRestoreOptions, PartialRestoreResult, PartialStep, TableOutcome } from './partial';
+export { restoreAsCopy, restoredCopyName } from './copy';
+export type { RestoreCopyOptions, RestoreCopyResult } from './copy';
+export { BACKUP_SCHEMA, STAGE_SCHEMA, planRowRecovery, planTableRestore } from './plan';
+export type { SqlStep, TablePlan } from './plan';

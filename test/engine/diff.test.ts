@@ -39,6 +39,18 @@ function assertMatchesOracle(t: TableDiff, backup: string, live: string, spec: O
   assert.deepEqual(keysOf(t, 'changed').sort(), norm(o.changed), `${t.table}: changed keys`);
 }
 
+/** The diff found in SQL (the default where it can be) equals the diff found value by value in code. */
+async function assertBothWaysAgree(backup: string, live: string): Promise<void> {
+  const strip = (d: { tables: TableDiff[] }) => d.tables;
+  const inSql = await diffDatabases({ backupFile: backup }, { dbPath: live }, { limit: 1000 });
+  process.env.LIFEBOAT_DIFF_MERGE = 'js';
+  try {
+    assert.deepEqual(strip(await diffDatabases({ backupFile: backup }, { dbPath: live }, { limit: 1000 })), strip(inSql), 'the SQL merge and the value-by-value merge agree');
+  } finally {
+    delete process.env.LIFEBOAT_DIFF_MERGE;
+  }
+}
+
 const table = (d: { tables: TableDiff[] }, name: string) => {
   const t = d.tables.find((x) => x.table === name);
   assert.ok(t, `table ${name} is in the diff`);
@@ -86,6 +98,7 @@ test('rowid table: deleted, added and changed rows by rowid, with NULL vs empty 
   assert.deepEqual(row('1003').to![3], { type: 'real', value: '0.10000000000000002' }, 'reals keep every bit');
   assert.deepEqual(row('1005').changed, ['note'], 'text that differs only after a NUL byte is seen as changed');
   assert.deepEqual(row('1008').changed, ['data'], 'an empty blob is not NULL');
+  await assertBothWaysAgree(backup, live);
 });
 
 test('WITHOUT ROWID tables: composite and descending keys, and a NOCASE key whose case changed', async () => {
@@ -115,6 +128,7 @@ test('WITHOUT ROWID tables: composite and descending keys, and a NOCASE key whos
   const tags = table(d, 'tags');
   assertMatchesOracle(tags, backup, live, { keyFrom: ['name'], keyTo: ['name'], pairs: [{ from: 'name', to: 'name', toType: '' }, { from: 'uses', to: 'uses', toType: '' }] });
   assert.deepEqual(tags.counts, { from: 4, to: 4, added: 1, deleted: 1, changed: 2 }, 'Apple/APPLE is the same key under NOCASE, and a change');
+  await assertBothWaysAgree(backup, live);
 });
 
 test('a rowid table without INTEGER PRIMARY KEY is matched by rowid, and says that a VACUUM may renumber it', async () => {
@@ -127,6 +141,7 @@ test('a rowid table without INTEGER PRIMARY KEY is matched by rowid, and says th
   assert.deepEqual(t.key, { kind: 'rowid', columns: ['rowid'], stable: false });
   assert.match(t.note ?? '', /VACUUM/);
   assertMatchesOracle(t, backup, live, { keyFrom: ['rowid'], keyTo: ['rowid'], pairs: [{ from: 'at', to: 'at', toType: '' }, { from: 'msg', to: 'msg', toType: '' }] });
+  await assertBothWaysAgree(backup, live);
 });
 
 test('a table with no usable key is compared by content, as multisets, and says so', async () => {
@@ -278,7 +293,8 @@ test('the differing rows of a table come in keyset pages that add up to the whol
   `);
   const s = await openCompare({ backupFile: backup }, { dbPath: live });
   try {
-    for (const name of ['t', 'w']) {
+    for (const [way, name] of [['sql', 't'], ['sql', 'w'], ['js', 't'], ['js', 'w']]) {
+      if (way === 'js') process.env.LIFEBOAT_DIFF_MERGE = 'js';
       const all = await s.diff({ tables: [name], limit: 10_000 });
       const expected = all.tables[0].rows;
       const first = await s.diff({ tables: [name], limit: 7 });
@@ -293,10 +309,11 @@ test('the differing rows of a table come in keyset pages that add up to the whol
         next = page.next;
         pages++;
       }
-      assert.deepEqual(got, expected, `${name}: pages add up to the full list`);
+      assert.deepEqual(got, expected, `${way}/${name}: pages add up to the full list`);
       assert.equal(pages, Math.ceil(expected.length / 7));
     }
   } finally {
+    delete process.env.LIFEBOAT_DIFF_MERGE;
     await s.close();
   }
 });

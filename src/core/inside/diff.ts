@@ -2,7 +2,7 @@
 // schema changes, then row counts (added, deleted, changed), then the differing rows, paged.
 // Rows are matched by key in one streamed pass per table (see merge.ts), in bounded memory.
 import { LifeboatError, UsageError } from '../errors';
-import { keysCompatible, mergePlan, MergePlan, mergeTable, RawChange } from './merge';
+import { fillValues, keysCompatible, mergePlan, MergePlan, mergeTable, RawChange } from './merge';
 import { ScannedRow } from './scan';
 import { listTableKinds, Source, TableInfo, tableInfo, TableKind } from './schema';
 import { diffSchema, pairColumns, SchemaChanges } from './schemadiff';
@@ -191,7 +191,7 @@ export async function diffOneTable(sides: Sides, name: string, opts: DiffOptions
       counts[c.kind]++;
       if (++seen <= skipN) return true;
       if (out.rows.length < limit) {
-        out.rows.push(toRowChange(tp, c, maxBytes));
+        out.rows.push(toRowChange(tp, fillValues(c, sides.a, sides.b, tp.from, tp.to, plan), maxBytes));
         last = c.b ?? c.a!;
         return true;
       }

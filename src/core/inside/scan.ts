@@ -22,6 +22,8 @@ export interface ScanSpec {
   values: ValueTerm[];
   /** start strictly after this position of the order terms */
   after?: { types: string; raws: Raw[] };
+  /** only the row whose order terms equal these (a lookup by key) */
+  at?: { types: string; raws: Raw[] };
   limit?: number;
   offset?: number;
 }
@@ -70,6 +72,17 @@ export function afterCondition(order: OrderTerm[], after: { types: string; raws:
   return { sql: ors.length === 1 ? ors[0] : `(${ors.join(' OR ')})`, params };
 }
 
+/** The WHERE condition "the order terms equal `at`" (a key lookup), and its parameters. */
+export function equalCondition(order: OrderTerm[], at: { types: string; raws: Raw[] }, firstParam = 1): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const terms = order.map((t, i) => {
+    if (at.types[i] === 'n') return `${t.expr} IS NULL`;
+    params.push(at.raws[i], at.types[i]);
+    return `${t.expr} = ${bindExpr(firstParam + params.length - 2)}`;
+  });
+  return { sql: terms.join(' AND '), params };
+}
+
 export function scanSql(spec: ScanSpec): { sql: string; params: unknown[] } {
   const sel: string[] = [];
   spec.order.forEach((t, i) => sel.push(`${cellExpr(t.expr)} AS o${i}`));
@@ -80,6 +93,10 @@ export function scanSql(spec: ScanSpec): { sql: string; params: unknown[] } {
   let params: unknown[] = [];
   if (spec.after && spec.order.length) {
     const c = afterCondition(spec.order, spec.after);
+    sql += ` WHERE ${c.sql}`;
+    params = c.params;
+  } else if (spec.at) {
+    const c = equalCondition(spec.order, spec.at);
     sql += ` WHERE ${c.sql}`;
     params = c.params;
   }

@@ -189,6 +189,7 @@ async function stageKeys(w: Opened, bk: Source, from: TableInfo, to: TableInfo, 
   try {
     const r = await mergeTable(bk, w.src, from, to, mp, {
       signal,
+      noAdded: true,
       emit: (c) => {
         if (c.kind === 'deleted') { insMissing.run(bind(c.a!.ot, c.a!.o)); missing++; }
         if (c.kind === 'changed' && insChanged) { insChanged.run(bind(c.b!.ot, c.b!.o)); changed++; }

@@ -100,7 +100,7 @@ ${POLICY}
 Marks F as pinned in its manifest: prune never deletes it.`,
   drill: `Usage: lifeboat drill list [--drills-dir D] [--json]
        lifeboat drill start --scenario ID [--drills-dir D] [--operator NAME] [--db-path P] [--json]
-       lifeboat drill run --db-path P [--backup-file F] --drill FILE.md [--output-dir D] [--rto-minutes N] [--rpo-hours N] [--operator NAME] [--json]
+       lifeboat drill run --db-path P [--backup-file F] --drill FILE.md [--output-dir D] [--rto-minutes N] [--rpo-hours N] [--operator NAME] [--table T] [--json]
 
 list   the drill scenarios (shipped ones and any *.md in the drills folder)
 start  copy a scenario to D/YYYY-MM-DD-<id>.md with date and operator filled in (D: .lifeboat/drills)
@@ -108,7 +108,11 @@ run    restore the backup (default: the newest verified) into a scratch copy, ne
        database; time it, run integrity_check, compare row counts with the live database, append
        the evidence row to FILE.md and tick the checklist items it performed. Pass needs
        integrity ok, duration within the RTO (default 30 min) and backup age within the RPO
-       (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.`,
+       (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.
+       A drill marked for it (the destructive-query scenario) rehearses a recovery instead:
+       DELETE FROM T (--table; default its largest table) on a scratch copy, Recover deleted rows
+       from the backup, and record rows lost, rows recovered and whether every other table is
+       untouched. Pass also needs every row of the backup's T back and the other tables unchanged.`,
   unpin: `Usage: lifeboat unpin --backup-file F [--json]
 
 Removes the pin from F.`,

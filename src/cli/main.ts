@@ -10,7 +10,7 @@ import {
   updateManifest,
 } from '../core';
 import {
-  defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
+  defaultOperator, findEvidenceTable, listScenarios, recordInFile, runDrillRehearsal, shippedDrillsDir, startDrill,
 } from '../core/drills';
 import { diffCommand } from './diff';
 import { HELP, usageLine } from './help';
@@ -37,6 +37,7 @@ const SPEC: Record<string, Options> = {
   drill: {
     ...COMMON, ...DB, 'backup-file': { type: 'string' }, drill: { type: 'string' }, scenario: { type: 'string' },
     'drills-dir': { type: 'string' }, operator: { type: 'string' }, 'rto-minutes': { type: 'string' }, 'rpo-hours': { type: 'string' },
+    table: { type: 'string' },
   },
   unpin: { ...COMMON, 'backup-file': { type: 'string' } },
 };
@@ -224,18 +225,23 @@ async function drillCommand(positionals: string[], values: Record<string, unknow
       const drillFile = required(values, 'drill');
       const text = await readFile(drillFile, 'utf8').catch((e) => { throw new LifeboatError(`cannot read the drill: ${(e as Error).message}`, drillFile); });
       if (!findEvidenceTable(text)) throw new LifeboatError('has no evidence table to record the rehearsal in', drillFile);
-      const r = await runRehearsal({
+      const r = await runDrillRehearsal(text, {
         dbPath: resolveDbPath(values['db-path'] as string | undefined, io.env),
         backupFile: values['backup-file'] as string | undefined,
         outputDir: values['output-dir'] as string | undefined,
         operator: (values.operator as string | undefined) ?? (await defaultOperator()),
         rtoMinutes: num('rto-minutes', values['rto-minutes']) ?? 30,
         rpoHours: num('rpo-hours', values['rpo-hours']) ?? 24,
+        table: values.table as string | undefined,
       });
       const rec = await recordInFile(drillFile, r);
       if (asJson) io.out(json({ drill: resolve(drillFile), ...r, evidenceLine: rec.rowLine + 1, tickedLines: rec.ticked.map((l) => l + 1) }));
       else {
-        io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
+        if (r.kind === 'recover-rows') {
+          io.out(`${r.pass ? 'PASS' : 'FAIL'}: DELETE FROM ${r.table} on a scratch copy: ${r.rowsLost} rows lost, ${r.rowsRecovered} recovered in ${r.row['Restore Duration']}, other tables untouched: ${r.extra['Other Tables Untouched']}, integrity_check ${r.integrity}, backup age ${r.row['Backup Age']}`);
+        } else {
+          io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
+        }
         io.out(`evidence recorded in ${drillFile}:${rec.rowLine + 1}`);
       }
       if (!r.pass) io.err(`lifeboat: ${drillFile}: drill failed: ${oneLine(r.reasons.join('; '))}`);

@@ -18,6 +18,7 @@ async function allRows(s: InsideSession, table: string, q: RowsQuery = {}): Prom
   let paging = '';
   do {
     const p = await s.rows(table, { ...q, after });
+    assert.ok(p.next === null || p.next !== after, 'each page moves on (a cursor that is ignored repeats pages forever)');
     rows.push(...p.rows);
     after = p.next;
     paging = p.paging;

@@ -4,13 +4,13 @@
 // the live database byte for byte as it was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHINOOK, nativeCounts, nativeIntegrity, sqlite3, tmpDir } from '../helpers';
-import { hashSet, nativeCreate } from './support/fixtures';
+import { hashSet, makeCorruptPage, makeRealDb, nativeCreate } from './support/fixtures';
 import { nativeAttached } from './support/inside';
 import {
-  ForeignKeyError, IncompatibleError, LiveChangedError, partialRestore, PartialRestoreOptions, PartialStep, restoreAsCopy,
+  ForeignKeyError, IncompatibleError, IntegrityError, LiveChangedError, NotSqliteError, partialRestore, PartialRestoreOptions, PartialStep, restoreAsCopy,
 } from '../../src/core';
 
 interface Setup { dir: string; backup: string; live: string; out: string }
@@ -145,6 +145,38 @@ test('restore a table the live database no longer has, and a table whose definit
   assert.equal(after.PlaylistTrack, dumps(s.backup).PlaylistTrack);
   assert.equal(after.Genre, dumps(s.backup).Genre);
   assert.deepEqual(others(after, 'PlaylistTrack', 'Genre'), others(before, 'PlaylistTrack', 'Genre'));
+});
+
+test('a restored table keeps its rowids, also where they are not an INTEGER PRIMARY KEY and have gaps', async () => {
+  const base = nativeCreate(join(tmpDir('lifeboat-partial-'), 'base.db'), `
+    CREATE TABLE notes(body TEXT);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 40) INSERT INTO notes SELECT 'note ' || i FROM n;
+    DELETE FROM notes WHERE rowid % 3 = 0;
+  `);
+  const s = setup(base, "DELETE FROM notes; INSERT INTO notes VALUES ('live');");
+  await run(s, { tables: ['notes'], mode: 'table' });
+  const ids = (db: string) => sqlite3(db, 'SELECT group_concat(rowid || \':\' || body) FROM (SELECT rowid, body FROM notes ORDER BY rowid)');
+  assert.equal(ids(s.live), ids(s.backup));
+  assert.match(ids(s.live), /^1:note 1,2:note 2,4:note 4,/);
+});
+
+test('a backup that is damaged or not SQLite is refused before anything is read from it', async () => {
+  const dir = tmpDir('lifeboat-partial-');
+  const good = makeRealDb(join(dir, 'good.db'));
+  const s = setup(good, 'DELETE FROM t WHERE id < 100;');
+  copyFileSync(makeCorruptPage(good, join(dir, 'corrupt.db')), s.backup);
+  const h = hashSet(s.live);
+  const err = await run(s, { tables: ['u'], mode: 'missing' }).catch((e) => e);
+  assert.ok(err instanceof IntegrityError, String(err));
+  assert.equal(err.file, s.backup);
+  assert.match(err.message, /refusing to restore from it/);
+  const junk = join(dir, 'junk.db');
+  writeFileSync(junk, 'not a database, just text that is long enough to have a header of a hundred bytes'.repeat(2));
+  const e2 = await partialRestore({ backupFile: junk, dbPath: s.live, tables: ['u'], mode: 'table', outputDir: s.out }).catch((e) => e);
+  assert.ok(e2 instanceof NotSqliteError, String(e2));
+  assert.equal(e2.file, junk);
+  assert.deepEqual(hashSet(s.live), h);
+  assert.ok(!existsSync(s.out), 'no safety folder either');
 });
 
 test('recovering rows fires no trigger and keeps the live triggers as they were; a unique clash is refused', async () => {

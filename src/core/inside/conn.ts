@@ -34,7 +34,7 @@ export async function assertSqliteFile(file: string, label = file): Promise<void
 }
 
 /** Paths of this tool's private temp files, as SQLite may quote them in a message. */
-const TEMP_PATH = new RegExp(tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + String.raw`[\\/]lifeboat-[^\\/\s]*(?:[\\/][^\s:;,)]*)?`, 'g');
+const TEMP_PATH = new RegExp(tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + String.raw`[\\/]lifeboat-[^\\/\s:;,)]*(?:[\\/][^\s:;,)]*)?`, 'g');
 
 /** A message with private temp paths replaced: the user knows their files, not ours. */
 export function scrubTempPaths(message: string): string {

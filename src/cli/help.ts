@@ -15,7 +15,8 @@ Usage: lifeboat <command> [options]
 Commands:
   backup    write one consistent, verified backup of a database
   verify    check that a backup is a healthy SQLite file matching its manifest
-  restore   replace a database with a backup, after a safety copy
+  restore   replace a database with a backup (or one table, or lost rows), after a safety copy
+  diff      compare a backup with the live database or another backup, table by table
   list      list the backups of a database, newest first
   prune     delete old backups according to a retention policy
   pin       protect a backup from pruning (unpin to undo)
@@ -23,7 +24,8 @@ Commands:
   offsite   off-site copies (S3-compatible buckets, folders): init, upload, list, verify, restore, prune, pin, check-passphrase
 
 Run "lifeboat <command> --help" for the options of a command.
-Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error.`,
+Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error;
+diff: 0 identical, 1 different, 2 usage error, 3 failed.`,
   backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--busy-timeout S] [--no-locks] [--offsite NAME]... [--offsite-config F] [--json]
 
 Writes one new backup of P into D and prints its path. The copy is consistent even while an
@@ -45,12 +47,23 @@ Exits 0 only when F is a healthy SQLite database: magic bytes, PRAGMA integrity_
 and the SHA-256 in its manifest (when there is one) matches. A manifest that is invalid cannot vouch
 for the file: F is then checked fully and verify exits 1 saying why.`,
   restore: `Usage: lifeboat restore --backup-file F --db-path P [--output-dir D] [--yes] [--online] [--force] [--force-other-source] [--require-table T]... [--json]
+       lifeboat restore --backup-file F --db-path P --table T... [--rows missing|missing+changed] [--dry-run] [--allow-fk-violations] [--yes] [--json]
+       lifeboat restore --backup-file F --db-path P --to NEW_PATH [--json]
 
 Copies F beside P and validates that copy (magic, integrity_check, checksum, each --require-table),
 makes a safety copy of P under D/pre-restore/, moves P's -wal/-shm/-journal aside into that safety
 set, replaces P atomically with the validated copy (the target of a link) and verifies it; P keeps
 its owner, mode and journal mode. Asks for confirmation on a terminal; without a terminal it needs
 --yes. Refuses a database that looks in use, and another database's backup over a database.
+
+With --table, only table T (repeatable; all in one transaction) changes, every other table stays
+as it is now: without --rows, T is replaced by the backup's T (definition, rows, indexes,
+triggers); with --rows missing, the rows of T that are in F and missing from P (by key) are
+inserted, touching no other row; missing+changed also puts back rows changed since F. The change
+is built and checked on a private copy of P (foreign keys: rows that would point to missing
+parents refuse it), then installed like a full restore. --dry-run stops before P is touched.
+With --to, F is written, verified, to NEW_PATH (or, if NEW_PATH is a folder, to
+NEW_PATH/<db>.restored-YYYY-MM-DD-HHMMSS.<ext>); P is not touched and no file is overwritten.
 
   --backup-file F        the backup to restore
 ${DBPATH}
@@ -62,7 +75,26 @@ ${DBPATH}
   --force-other-source   restore a backup that was made from another database
   --busy-timeout S       for the safety copy: see "lifeboat backup --help"
   --no-locks             never use SQLite's own locks (in-use detection falls back to the companion files)
+  --table T              restore only table T (repeatable)
+  --rows MODE            with --table: missing (insert lost rows) or missing+changed
+  --dry-run              with --table: check and report, change nothing
+  --allow-fk-violations  with --table: restore even if rows would point to missing parents
+  --to NEW_PATH          write the backup to a new file instead
   --json                 print the result as JSON`,
+  diff: `Usage: lifeboat diff --backup-file F --db-path P [--table T]... [--limit N] [--json]
+       lifeboat diff --backup-file F --backup-file G [--table T]... [--limit N] [--json]
+
+Compares backup F with the live database P (read through a consistent snapshot, never written)
+or with a second backup G, table by table: schema changes, then rows deleted, changed and added,
+matched by rowid (the declared key of a WITHOUT ROWID table; by content when the two sides share
+no key). Views and virtual tables are listed as skipped. Reads from disk in bounded memory.
+Exit codes: 0 identical, 1 different, 2 usage error, 3 could not compare (one line on stderr).
+
+  --backup-file F    the backup (give it twice to compare two backups)
+  --db-path P        the live database (or set ConnectionStrings__DefaultConnection="Data Source=P")
+  --table T          compare only table T (repeatable)
+  --limit N          differing rows to list per table (default 20; 0: counts only)
+  --json             print the whole result as JSON`,
   list: `Usage: lifeboat list --db-path P [--output-dir D] [--json]
 
 Lists the backups of P, newest first: time (UTC), size, verification state, path.
@@ -86,7 +118,7 @@ ${POLICY}
 Marks F as pinned in its manifest: prune never deletes it.`,
   drill: `Usage: lifeboat drill list [--drills-dir D] [--json]
        lifeboat drill start --scenario ID [--drills-dir D] [--operator NAME] [--db-path P] [--json]
-       lifeboat drill run --db-path P [--backup-file F] --drill FILE.md [--output-dir D] [--rto-minutes N] [--rpo-hours N] [--operator NAME] [--json]
+       lifeboat drill run --db-path P [--backup-file F] --drill FILE.md [--output-dir D] [--rto-minutes N] [--rpo-hours N] [--operator NAME] [--table T] [--json]
 
 list   the drill scenarios (shipped ones and any *.md in the drills folder)
 start  copy a scenario to D/YYYY-MM-DD-<id>.md with date and operator filled in (D: .lifeboat/drills)
@@ -94,7 +126,11 @@ run    restore the backup (default: the newest verified) into a scratch copy, ne
        database; time it, run integrity_check, compare row counts with the live database, append
        the evidence row to FILE.md and tick the checklist items it performed. Pass needs
        integrity ok, duration within the RTO (default 30 min) and backup age within the RPO
-       (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.`,
+       (default 24 h); differing row counts are listed in Notes. Exit 0 on Pass, 1 on Fail.
+       A drill marked for it (the destructive-query scenario) rehearses a recovery instead:
+       DELETE FROM T (--table; default its largest table) on a scratch copy, Recover deleted rows
+       from the backup, and record rows lost, rows recovered and whether every other table is
+       untouched. Pass also needs every row of the backup's T back and the other tables unchanged.`,
   offsite: `Usage: lifeboat offsite <subcommand> [--offsite NAME]... [--offsite-config F] [--json] [options]
 
   init              set a destination up: create (or adopt) the age identity, upload it wrapped with

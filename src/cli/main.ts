@@ -9,11 +9,13 @@ import {
   Progress, pruneBackups, resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, setPinned, TOOL_VERSION, UsageError, verifyBackup,
 } from '../core';
 import {
-  defaultOperator, findEvidenceTable, listScenarios, recordInFile, runRehearsal, shippedDrillsDir, startDrill,
+  defaultOperator, findEvidenceTable, listScenarios, recordInFile, runDrillRehearsal, shippedDrillsDir, startDrill,
 } from '../core/drills';
 import { defaultBackupDir } from '../core/paths';
+import { diffCommand } from './diff';
 import { HELP, usageLine } from './help';
 import { offsiteCommand, outcomesJson, uploadAfterLocalBackup } from './offsite';
+import { partialRestoreCommand } from './partial';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON: Options = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } };
@@ -30,18 +32,21 @@ const SPEC: Record<string, Options> = {
   restore: {
     ...COMMON, ...DB, ...BUSY, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
     force: { type: 'boolean' }, 'force-other-source': { type: 'boolean' }, online: { type: 'boolean' },
+    table: { type: 'string', multiple: true }, rows: { type: 'string' }, to: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'allow-fk-violations': { type: 'boolean' },
   },
+  diff: { ...COMMON, 'db-path': { type: 'string' }, 'backup-file': { type: 'string', multiple: true }, table: { type: 'string', multiple: true }, limit: { type: 'string' } },
   list: { ...COMMON, ...DB },
   prune: { ...COMMON, ...DB, ...POLICY, 'dry-run': { type: 'boolean' } },
   pin: { ...COMMON, 'backup-file': { type: 'string' } },
   drill: {
     ...COMMON, ...DB, 'backup-file': { type: 'string' }, drill: { type: 'string' }, scenario: { type: 'string' },
     'drills-dir': { type: 'string' }, operator: { type: 'string' }, 'rto-minutes': { type: 'string' }, 'rpo-hours': { type: 'string' },
+    table: { type: 'string' },
   },
   unpin: { ...COMMON, 'backup-file': { type: 'string' } },
 };
 
-interface Io {
+export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   env: NodeJS.ProcessEnv;
@@ -128,6 +133,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (command === 'drill') return drillCommand(positionals, values, io);
+  if (command === 'diff') return diffCommand(values, io);
   const asJson = !!values.json;
   const dbPath = () => resolveDbPath(values['db-path'] as string | undefined, io.env);
   const outputDir = values['output-dir'] as string | undefined;
@@ -163,6 +169,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'restore': {
       const backupFile = required(values, 'backup-file');
+      if (values.table !== undefined || values.to !== undefined || values.rows !== undefined) return partialRestoreCommand(values, io, backupFile);
+      if (values['dry-run'] || values['allow-fk-violations']) throw new UsageError('--dry-run and --allow-fk-violations go with --table');
       const db = dbPath();
       const yes = !!values.yes;
       const otherOk = !!values['force-other-source'];
@@ -270,18 +278,23 @@ async function drillCommand(positionals: string[], values: Record<string, unknow
       const drillFile = required(values, 'drill');
       const text = await readFile(drillFile, 'utf8').catch((e) => { throw new LifeboatError(`cannot read the drill: ${(e as Error).message}`, drillFile); });
       if (!findEvidenceTable(text)) throw new LifeboatError('has no evidence table to record the rehearsal in', drillFile);
-      const r = await runRehearsal({
+      const r = await runDrillRehearsal(text, {
         dbPath: resolveDbPath(values['db-path'] as string | undefined, io.env),
         backupFile: values['backup-file'] as string | undefined,
         outputDir: values['output-dir'] as string | undefined,
         operator: (values.operator as string | undefined) ?? (await defaultOperator()),
         rtoMinutes: num('rto-minutes', values['rto-minutes']) ?? 30,
         rpoHours: num('rpo-hours', values['rpo-hours']) ?? 24,
+        table: values.table as string | undefined,
       });
       const rec = await recordInFile(drillFile, r);
       if (asJson) io.out(json({ drill: resolve(drillFile), ...r, evidenceLine: rec.rowLine + 1, tickedLines: rec.ticked.map((l) => l + 1) }));
       else {
-        io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
+        if (r.kind === 'recover-rows') {
+          io.out(`${r.pass ? 'PASS' : 'FAIL'}: DELETE FROM ${r.table} on a scratch copy: ${r.rowsLost} rows lost, ${r.rowsRecovered} recovered in ${r.row['Restore Duration']}, other tables untouched: ${r.extra['Other Tables Untouched']}, integrity_check ${r.integrity}, backup age ${r.row['Backup Age']}`);
+        } else {
+          io.out(`${r.pass ? 'PASS' : 'FAIL'}: ${r.row['Backup File']} restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}, backup age ${r.row['Backup Age']}`);
+        }
         io.out(`evidence recorded in ${drillFile}:${rec.rowLine + 1}`);
       }
       if (!r.pass) io.err(`lifeboat: ${drillFile}: drill failed: ${oneLine(r.reasons.join('; '))}`);

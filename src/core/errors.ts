@@ -81,8 +81,11 @@ export class InUseError extends LifeboatError {
   }
 }
 
-/** What a restore needs cannot be done with these two databases (e.g. online, across page sizes). */
-export class IncompatibleSchemaError extends LifeboatError {
+/**
+ * A restore cannot be done as asked with these two databases: a partial restore's table is missing,
+ * of another kind, or its schema does not fit; an online restore across page sizes or encodings.
+ */
+export class IncompatibleError extends LifeboatError {
   constructor(file: string, reason: string) {
     super(reason, file, 'INCOMPATIBLE');
   }
@@ -103,6 +106,23 @@ export function renameSubject(e: unknown, from: string, to: string, as = 'its co
   Object.assign(copy, e, { message, file: e.file === from ? to : e.file });
   Object.defineProperty(copy, 'stack', { value: e.stack, writable: true, configurable: true });
   return copy;
+}
+
+/** One group of rows whose foreign key has no parent: `count` rows of `table` (foreign key `fk`) point into `parent`. */
+export interface ForeignKeyViolation { table: string; parent: string; fk: number; count: number; rowids: (number | string)[] }
+
+/** A partial restore would leave rows whose foreign keys point nowhere; nothing was changed. */
+export class ForeignKeyError extends LifeboatError {
+  constructor(file: string, reason: string, readonly violations: ForeignKeyViolation[]) {
+    super(reason, file, 'FOREIGN_KEY');
+  }
+}
+
+/** The live database changed after a partial restore read it: installing would lose those writes. */
+export class LiveChangedError extends LifeboatError {
+  constructor(file: string, reason: string) {
+    super(reason, file, 'LIVE_CHANGED');
+  }
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, file?: string): void {

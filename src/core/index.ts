@@ -29,3 +29,4 @@ export { backupDirFor } from './paths';
 export { takeSnapshot } from './snapshot';
 // Off-site copies: our code is bundled here; the SDK and age load from dist/offsite.js on first use.
 export * from './offsite';
+export * from './inside';

@@ -3,7 +3,7 @@
 // live database hold exactly the backup's content. The lock helper runs them in one transaction
 // on the live database, through SQLite, so that a connected application sees the restored
 // content at once and its later writes land in it; a failure anywhere is a ROLLBACK.
-import { IncompatibleSchemaError } from './errors';
+import { IncompatibleError } from './errors';
 
 export const ONLINE_SOURCE = 'lifeboat_src';
 
@@ -56,11 +56,11 @@ function copyColumns(t: TableDesc): string[] {
  * views and tables (virtual ones with their shadow tables), create the backup's tables and copy
  * their rows (rowids kept), fill virtual tables' shadow tables, set sqlite_sequence and the
  * statistics, then indexes, views and triggers (so that no trigger fires on the copy), and the
- * user_version and application_id. Throws IncompatibleSchemaError when it cannot be done online.
+ * user_version and application_id. Throws IncompatibleError when it cannot be done online.
  */
 export function planOnlineRestore(live: SchemaDesc, src: SchemaDesc, files: { live: string; backup: string }): OnlineStep[] {
   const problem = onlineProblem(live, src);
-  if (problem) throw new IncompatibleSchemaError(files.live, `cannot be restored online: ${problem}; stop the application and restore the file instead`);
+  if (problem) throw new IncompatibleError(files.live, `cannot be restored online: ${problem}; stop the application and restore the file instead`);
   const kind = (d: SchemaDesc, name: string) => d.tables.find((t) => t.name === name)?.kind;
   const steps: OnlineStep[] = [];
   const S = q(ONLINE_SOURCE);

@@ -16,7 +16,7 @@ import { constants as C, promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { backupDatabase, BackupResult, ProgressFn } from './backup';
 import {
-  BusyError, CancelledError, IncompatibleSchemaError, InUseError, IntegrityError, LifeboatError, NotConfirmedError, NotSqliteError, OtherSourceError,
+  BusyError, CancelledError, IncompatibleError, InUseError, IntegrityError, LifeboatError, NotConfirmedError, NotSqliteError, OtherSourceError,
   renameSubject, RestoreError, throwIfAborted,
 } from './errors';
 import { prepareBackupFolder } from './folder';
@@ -338,7 +338,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       };
       const refuseInUse = (p: RestorePreflight) => {
         if (opts.method === 'online') {
-          if (!p.onlineAvailable) throw new IncompatibleSchemaError(dbPath, p.liveExists ? 'cannot restore online: SQLite\'s locks are not available here (node:sqlite needs Node 22.13 or later)' : 'cannot restore online: the database does not exist');
+          if (!p.onlineAvailable) throw new IncompatibleError(dbPath, p.liveExists ? 'cannot restore online: SQLite\'s locks are not available here (node:sqlite needs Node 22.13 or later)' : 'cannot restore online: the database does not exist');
           return; // a connected application is what an online restore is for
         }
         if (p.inUse && !opts.force) {
@@ -370,7 +370,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
      */
     async function onlineIn(pre: RestorePreflight, info: InspectResult): Promise<RestoreResult> {
       const opened = await OnlineSession.open(realPath, tmp, { busyTimeoutMs: opts.busyTimeoutMs ?? 30_000 });
-      if (!('session' in opened)) throw new IncompatibleSchemaError(dbPath, `cannot restore online: ${opened.reason}`);
+      if (!('session' in opened)) throw new IncompatibleError(dbPath, `cannot restore online: ${opened.reason}`);
       const { session } = opened;
       let committed = false;
       try {
@@ -395,7 +395,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         };
       } catch (e) {
         if (!committed) await session.rollback();
-        if (e instanceof IncompatibleSchemaError) throw e;
+        if (e instanceof IncompatibleError) throw e;
         const why = e instanceof CancelledError ? 'restore cancelled' : `online restore failed: ${e instanceof Error ? e.message : String(e)}`;
         throw new RestoreError(dbPath, `${why}; nothing was changed (its transaction was rolled back)`, true);
       } finally {

@@ -203,37 +203,70 @@ async function openInMemory(file: string): Promise<Conn> {
   };
 }
 
-function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string, writableCopy = false): Conn {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Database } = require('node-sqlite3-wasm');
-  // Its "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes
-  // a second reader fail. Opening through a link in a private temp folder keeps them there.
-  const own = aliasDir ? null : makePrivateDirSync('paged');
-  const dir = aliasDir ?? own!.dir;
-  let alias = join(dir, writableCopy ? 'copy' : 'db');
-  if (writableCopy) {
-    // a private copy whose schema the check may change (see integrityCheck); reflinked where possible
-    copyFileSync(file, alias, 2 /* COPYFILE_FICLONE */);
-  } else {
-    try {
-      symlinkSync(resolve(file), alias);
-    } catch {
-      try { linkSync(file, alias); } catch { alias = file; }
-    }
-  }
-  const cleanup = () => { if (own) rmSync(dir, { recursive: true, force: true }); else if (writableCopy) rmSync(alias, { force: true }); };
-  let db;
-  try {
-    db = new Database(alias, { readOnly: !writableCopy, fileMustExist: true });
-    db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`); // bounded whatever the file's size
-  } catch (e) {
-    cleanup();
-    throw e;
-  }
-  return { all: (sql: string) => db.all(sql) as Row[], close: () => { try { db.close(); } finally { cleanup(); } }, writable: writableCopy };
+/** A node-sqlite3-wasm connection opened by {@link openNodeSqlite}; `close()` also removes its private folder. */
+export interface NodeSqliteHandle {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: any;
+  close(): void;
 }
 
-function translate(file: string, e: unknown): Error {
+/**
+ * Opens `file` with node-sqlite3-wasm, which reads pages from disk through its Node fs VFS. Its
+ * "locks" are a `<path>.lock` directory that a killed process leaves behind and that makes a
+ * second reader fail; read-only, the file is opened through a link in a private temp folder, so
+ * that those folders (and any journal) stay there. `writable` is for private copies only: the
+ * file is opened where it is, and its journal and lock folder sit beside it.
+ */
+export function openNodeSqlite(file: string, opts: { cacheKiB?: number; aliasDir?: string; writable?: boolean } = {}): NodeSqliteHandle {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Database } = require('node-sqlite3-wasm');
+  const cacheKiB = opts.cacheKiB ?? PAGED_CACHE_KIB;
+  const open = (path: string, readOnly: boolean, cleanup: () => void): NodeSqliteHandle => {
+    let db;
+    try {
+      db = new Database(path, { readOnly, fileMustExist: true });
+      db.exec(`PRAGMA cache_size = -${Math.floor(cacheKiB)}`); // bounded whatever the file's size
+    } catch (e) {
+      try { db?.close(); } catch { /* not open */ }
+      cleanup();
+      throw e;
+    }
+    return { db, close: () => { try { db.close(); } finally { cleanup(); } } };
+  };
+  if (opts.writable) return open(file, false, () => undefined);
+  const own = opts.aliasDir ? null : makePrivateDirSync('paged');
+  const dir = opts.aliasDir ?? own!.dir;
+  let alias = join(dir, 'db');
+  try {
+    symlinkSync(resolve(file), alias);
+  } catch {
+    try { linkSync(file, alias); } catch { alias = file; }
+  }
+  return open(alias, true, () => { if (own) rmSync(dir, { recursive: true, force: true }); });
+}
+
+function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string, writableCopy = false): Conn {
+  if (!writableCopy) {
+    const h = openNodeSqlite(file, { cacheKiB, aliasDir });
+    return { all: (sql: string) => h.db.all(sql) as Row[], close: h.close, writable: false };
+  }
+  // a private copy whose schema the check may change (see integrityCheck); reflinked where possible
+  const own = aliasDir ? null : makePrivateDirSync('paged');
+  const copy = join(aliasDir ?? own!.dir, 'copy');
+  copyFileSync(file, copy, 2 /* COPYFILE_FICLONE */);
+  const remove = () => rmSync(own ? own.dir : copy, { recursive: true, force: true });
+  let h: NodeSqliteHandle;
+  try {
+    h = openNodeSqlite(copy, { cacheKiB, writable: true });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { all: (sql: string) => h.db.all(sql) as Row[], close: () => { try { h.close(); } finally { remove(); } }, writable: true };
+}
+
+/** An error of SQLite (or of opening a file with it) as the typed error that names `file`. */
+export function translate(file: string, e: unknown): Error {
   const msg = (e as Error)?.message ?? String(e);
   if (/not a database|file is encrypted/i.test(msg)) return new NotSqliteError(file, 'not a SQLite database (file is encrypted or not a database)');
   if (/malformed|corrupt/i.test(msg)) return new IntegrityError(file, `database disk image is malformed (${msg})`);

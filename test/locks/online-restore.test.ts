@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/backup';
-import { IncompatibleSchemaError, RestoreError } from '../../src/core/errors';
+import { IncompatibleError, RestoreError } from '../../src/core/errors';
 import { restoreDatabase } from '../../src/core/restore';
 import { runCli, startWriter, invariants, invariantProblems, killStrays, liveLayout } from '../support/proc';
 import { sha256File, sqlite3, tmpDir } from '../helpers';
@@ -133,7 +133,7 @@ test('online across page sizes is refused (the file swap is the way), and nothin
   const b = await backupDatabase({ dbPath: small, outputDir: join(root, 'out') });
   const sha = sha256File(big);
   await assert.rejects(restoreDatabase({ backupFile: b.file, dbPath: big, outputDir: join(root, 'out2'), method: 'online', allowOtherSource: true }), (e: Error) => {
-    assert.ok(e instanceof IncompatibleSchemaError);
+    assert.ok(e instanceof IncompatibleError);
     assert.match(e.message, /cannot be restored online: the page sizes differ \(live 8192, backup 1024\)/);
     return true;
   });

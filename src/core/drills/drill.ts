@@ -3,10 +3,18 @@
 import { promises as fsp } from 'node:fs';
 import { parseChecklist, setChecked } from './checklist';
 import { appendEvidenceRow, findEvidenceTable } from './evidence';
+import { EvidenceRow } from './evidence';
 import { RehearsalResult } from './rehearsal';
 
-/** The auto markers a rehearsal performed. */
-export function performedSteps(r: RehearsalResult): string[] {
+/** What any rehearsal records: its evidence row, cells for a scenario's extra columns, the auto steps it performed. */
+export interface RecordedRehearsal { row: EvidenceRow; extra?: Record<string, string>; steps?: string[] }
+
+type AnyRehearsal = RehearsalResult | (RecordedRehearsal & { steps: string[] });
+const saysItsSteps = (r: AnyRehearsal): r is RecordedRehearsal & { steps: string[] } => Array.isArray((r as RecordedRehearsal).steps);
+
+/** The auto markers a rehearsal performed (a scenario's own rehearsal lists them itself). */
+export function performedSteps(r: AnyRehearsal): string[] {
+  if (saysItsSteps(r)) return r.steps;
   const done: string[] = ['evidence'];
   // the restore validates the backup (magic, integrity, checksum) before it runs
   if (r.restoreDurationMs !== null) done.push('verify', 'restore');
@@ -15,8 +23,8 @@ export function performedSteps(r: RehearsalResult): string[] {
   return done;
 }
 
-export function recordInText(text: string, r: RehearsalResult): { text: string; rowLine: number; ticked: number[] } {
-  const appended = appendEvidenceRow(text, r.row);
+export function recordInText(text: string, r: AnyRehearsal): { text: string; rowLine: number; ticked: number[] } {
+  const appended = appendEvidenceRow(text, r.row, saysItsSteps(r) ? r.extra : undefined);
   let out = appended.text;
   const steps = new Set(performedSteps(r));
   const ticked: number[] = [];
@@ -29,7 +37,7 @@ export function recordInText(text: string, r: RehearsalResult): { text: string; 
   return { text: out, rowLine: appended.line, ticked };
 }
 
-export async function recordInFile(file: string, r: RehearsalResult): Promise<{ rowLine: number; ticked: number[] }> {
+export async function recordInFile(file: string, r: AnyRehearsal): Promise<{ rowLine: number; ticked: number[] }> {
   const text = await fsp.readFile(file, 'utf8');
   const res = recordInText(text, r);
   await fsp.writeFile(file, res.text);

@@ -10,6 +10,8 @@ export type EvidenceRow = Record<(typeof EVIDENCE_COLUMNS)[number], string>;
 
 export interface EvidenceTable {
   headerLine: number;
+  /** the header's cells: the standard columns, then any a scenario adds (e.g. Rows Lost) */
+  columns: string[];
   lastLine: number; // last line of the table (separator or last row)
   rows: string[][];
 }
@@ -44,7 +46,7 @@ export function findEvidenceTable(text: string): EvidenceTable | null {
       last++;
       rows.push(cells(lines[last]));
     }
-    return { headerLine: i, lastLine: last, rows };
+    return { headerLine: i, columns: cells(lines[i]), lastLine: last, rows };
   }
   return null;
 }
@@ -53,12 +55,18 @@ export function escapeCell(s: string): string {
   return s.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|').trim() || '—';
 }
 
-export function formatEvidenceRow(row: EvidenceRow): string {
-  return `| ${EVIDENCE_COLUMNS.map((c) => escapeCell(row[c] ?? '')).join(' | ')} |`;
+/**
+ * One row of the table. A scenario's table may have more columns after the standard ones: their
+ * cells come from `extra` (by column name, case and punctuation ignored), '—' when not given.
+ */
+export function formatEvidenceRow(row: EvidenceRow, extra: Record<string, string> = {}, columns: readonly string[] = EVIDENCE_COLUMNS): string {
+  const more = new Map(Object.entries(extra).map(([k, v]) => [norm(k), v]));
+  const extraCells = columns.slice(EVIDENCE_COLUMNS.length).map((c) => escapeCell(more.get(norm(c)) ?? ''));
+  return `| ${[...EVIDENCE_COLUMNS.map((c) => escapeCell(row[c] ?? '')), ...extraCells].join(' | ')} |`;
 }
 
 /** Appends the row to the evidence table (the file must have one). Returns the new text and the row's line. */
-export function appendEvidenceRow(text: string, row: EvidenceRow): { text: string; line: number } {
+export function appendEvidenceRow(text: string, row: EvidenceRow, extra: Record<string, string> = {}): { text: string; line: number } {
   const table = findEvidenceTable(text);
   if (!table) throw new Error(`no evidence table (a table with the columns ${EVIDENCE_COLUMNS.join(' | ')})`);
   const { eol } = splitLines(text);
@@ -70,6 +78,7 @@ export function appendEvidenceRow(text: string, row: EvidenceRow): { text: strin
     offset = nl + 1;
   }
   const atEnd = offset === text.length && !text.endsWith('\n');
-  const insert = atEnd ? `${eol}${formatEvidenceRow(row)}` : `${formatEvidenceRow(row)}${eol}`;
+  const line = formatEvidenceRow(row, extra, table.columns);
+  const insert = atEnd ? `${eol}${line}` : `${line}${eol}`;
   return { text: text.slice(0, offset) + insert + text.slice(offset), line: table.lastLine + 1 };
 }

@@ -3,3 +3,5 @@ export * from './evidence';
 export * from './rehearsal';
 export * from './scenarios';
 export * from './drill';
+export * from './recovery';
+export * from './run';

@@ -50,23 +50,59 @@ export function formatAge(hours: number): string {
   return `${(hours / 24).toFixed(1)} days`;
 }
 
-export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalResult> {
-  const now = opts.now?.() ?? new Date();
-  const dbPath = resolve(opts.dbPath);
-  const reasons: string[] = [];
-  let backupFile: string | null = opts.backupFile ? resolve(opts.backupFile) : null;
-  let createdAt: string | null = null;
-  if (!backupFile) {
-    const entries = await listBackups(dbPath, opts.outputDir);
+/**
+ * The backup a rehearsal uses: `backupFile`, or the newest verified backup of `dbPath`; with its
+ * creation time (from its manifest, else the file's mtime) and its age in hours at `now`.
+ */
+export async function chooseBackup(dbPath: string, backupFileArg: string | undefined, outputDir: string | undefined, now: Date): Promise<{ backupFile: string; createdAt: string | null; ageHours: number | null }> {
+  let backupFile: string;
+  let createdAt: string | null;
+  if (!backupFileArg) {
+    const entries = await listBackups(dbPath, outputDir);
     const pick = entries.find((e) => e.verified);
     if (!pick) throw new LifeboatError(entries.length ? 'no verified backup to rehearse with' : 'has no backups to rehearse with', dbPath);
     backupFile = pick.file;
     createdAt = pick.createdAt;
   } else {
-    const entry = (await listBackups(dbPath, opts.outputDir)).find((e) => e.file === backupFile);
+    backupFile = resolve(backupFileArg);
+    const entry = (await listBackups(dbPath, outputDir)).find((e) => e.file === backupFile);
     createdAt = entry?.createdAt ?? (await fsp.stat(backupFile).then((s) => s.mtime.toISOString(), () => null));
   }
   const ageHours = createdAt ? (now.getTime() - new Date(createdAt).getTime()) / 3_600_000 : null;
+  return { backupFile, createdAt, ageHours };
+}
+
+/** Why a rehearsal misses its targets: the restore (or recovery) slower than the RTO, the backup older than the RPO. */
+export function timeCriteria(what: string, durationMs: number | null, ageHours: number | null, t: { rtoMinutes: number; rpoHours: number }): string[] {
+  const out: string[] = [];
+  if (durationMs !== null && durationMs > t.rtoMinutes * 60_000) out.push(`${what} took ${formatDuration(durationMs)}, over the RTO of ${t.rtoMinutes} min`);
+  if (ageHours !== null && ageHours > t.rpoHours) out.push(`backup is ${formatAge(ageHours)} old, over the RPO of ${t.rpoHours} h`);
+  return out;
+}
+
+/** The evidence row of a rehearsal, in the table's standard columns. */
+export function evidenceRow(p: {
+  now: Date; operator: string; ageHours: number | null; backupFile: string; durationMs: number | null; integrity: string;
+  rowCountMatch: string; pass: boolean; notes: string[];
+}): EvidenceRow {
+  return {
+    'Date': p.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'Operator': p.operator,
+    'Backup Age': p.ageHours === null ? 'unknown' : formatAge(p.ageHours),
+    'Backup File': basename(p.backupFile),
+    'Restore Duration': p.durationMs === null ? '—' : formatDuration(p.durationMs),
+    'integrity_check': p.integrity,
+    'Row Count Match': p.rowCountMatch,
+    'Pass/Fail': p.pass ? 'Pass' : 'Fail',
+    'Notes': p.notes.join('; ') || '—',
+  };
+}
+
+export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalResult> {
+  const now = opts.now?.() ?? new Date();
+  const dbPath = resolve(opts.dbPath);
+  const reasons: string[] = [];
+  const { backupFile, createdAt, ageHours } = await chooseBackup(dbPath, opts.backupFile, opts.outputDir, now);
 
   // a private scratch folder (it holds a full copy of user data), swept if this process is killed
   const scratchDir = await makePrivateDir('rehearsal');
@@ -106,8 +142,7 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
     await scratchDir.remove();
   }
   if (integrity !== 'ok' && !reasons.length) reasons.push(`integrity_check: ${integrity}`);
-  if (duration !== null && duration > opts.rtoMinutes * 60_000) reasons.push(`restore took ${formatDuration(duration)}, over the RTO of ${opts.rtoMinutes} min`);
-  if (ageHours !== null && ageHours > opts.rpoHours) reasons.push(`backup is ${formatAge(ageHours)} old, over the RPO of ${opts.rpoHours} h`);
+  reasons.push(...timeCriteria('restore', duration, ageHours, opts));
   const pass = reasons.length === 0;
 
   const notes: string[] = [];
@@ -116,17 +151,10 @@ export async function runRehearsal(opts: RehearsalOptions): Promise<RehearsalRes
   }
   if (match === null && restored) notes.push('live database could not be read for comparison');
   notes.push(...reasons);
-  const row: EvidenceRow = {
-    'Date': now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    'Operator': opts.operator,
-    'Backup Age': ageHours === null ? 'unknown' : formatAge(ageHours),
-    'Backup File': basename(backupFile),
-    'Restore Duration': duration === null ? '—' : formatDuration(duration),
-    'integrity_check': integrity,
-    'Row Count Match': match === null ? 'n/a' : match ? 'yes' : `no (${differing.length} table${differing.length === 1 ? '' : 's'})`,
-    'Pass/Fail': pass ? 'Pass' : 'Fail',
-    'Notes': notes.join('; ') || '—',
-  };
+  const row = evidenceRow({
+    now, operator: opts.operator, ageHours, backupFile, durationMs: duration, integrity, pass, notes,
+    rowCountMatch: match === null ? 'n/a' : match ? 'yes' : `no (${differing.length} table${differing.length === 1 ? '' : 's'})`,
+  });
   return {
     pass, reasons, backupFile, backupCreatedAt: createdAt, backupAgeHours: ageHours, restoreDurationMs: duration,
     integrity, rowCountMatch: match, differingTables: differing, liveTables: live, restoredTables: restored, row,

@@ -94,7 +94,7 @@ export async function openCompare(from: { backupFile: string }, to: Target, opts
   const toLabel = labelOf(to);
   await assertSqliteFile(fromLabel);
   const t = await openTarget(to, opts.signal);
-  const links = privateTemp('lifeboat-compare-');
+  const links = privateTemp('compare');
   let opened: Opened;
   try {
     opened = openReadOnly(t.file, toLabel);

@@ -265,7 +265,7 @@ const TOOLS = {
     label: 'lifeboat backup (copy + integrity_check + row counts + sha256 + manifest)',
     run(src) {
       const out = freshDir('lifeboat-backup');
-      const r = timed(['node', CLI, 'backup', '--db-path', src, '--output-dir', out, '--json']);
+      const r = timed(['node', CLI, 'backup', '--force', '--db-path', src, '--output-dir', out, '--json']);
       const j = JSON.parse(r.stdout);
       if (!j.verified || j.integrity !== 'ok') throw new Error(`lifeboat backup did not verify: ${r.stdout.slice(0, 500)}`);
       fs.rmSync(out, { recursive: true, force: true });
@@ -462,7 +462,7 @@ async function main() {
     const src = ensureDb(sizeMiB);
     const bytes = fs.statSync(src).size;
     const vdir = freshDir(`verify-target-${sizeMiB}`);
-    const vb = JSON.parse(run(['node', CLI, 'backup', '--db-path', src, '--output-dir', vdir, '--json']));
+    const vb = JSON.parse(run(['node', CLI, 'backup', '--force', '--db-path', src, '--output-dir', vdir, '--json']));
     const ctx = { backupFile: vb.file, wal: false };
     log(`size ${sizeMiB} MiB: ${o.runs} runs…`);
     const res = measure(['backup', 'shell', 'cp', 'cpSync', 'copyPhase', 'verify', 'native', 'sha256sum', 'startup'], o.runs, src, ctx);
@@ -513,7 +513,7 @@ async function main() {
     const keepDir = freshDir('large-backup');
     warm(src);
     settle();
-    const rb = timed(['node', CLI, 'backup', '--db-path', src, '--output-dir', keepDir, '--json']);
+    const rb = timed(['node', CLI, 'backup', '--force', '--db-path', src, '--output-dir', keepDir, '--json']);
     const jb = JSON.parse(rb.stdout);
     if (!jb.verified) throw new Error('large backup not verified');
     res.backup = [{ ...rb, extra: { durationMs: jb.durationMs } }];

@@ -88,7 +88,7 @@ async function main() {
     emit(`## Off-site: upload and download vs rclone\n\n- date: ${new Date().toISOString()}\n- ${os.cpus().length} cores, node ${process.version}${o.nodeZstd ? ` (zstd rows: ${run([o.nodeZstd, '--version']).trim()})` : ''}, ${run(['rclone', 'version']).split('\n')[0]}, radosgw (Ceph ${run(['sh', '-c', 'radosgw --version | cut -d" " -f3']).trim()}, bluestore) on loopback\n- load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
     for (const size of o.sizes) {
       const src = ensureDb(size);
-      const backup = JSON.parse(run(['node', CLI, 'backup', '--db-path', src, '--output-dir', path.join(work, `local-${size}`), '--json'], { env }));
+      const backup = JSON.parse(run(['node', CLI, 'backup', '--force', '--db-path', src, '--output-dir', path.join(work, `local-${size}`), '--json'], { env }));
       const file = backup.file;
       const bytes = fs.statSync(file).size;
       const res = {};

@@ -1,5 +1,5 @@
 // Every user-facing sentence of the extension, in one place.
-import { fmtBytes } from './core';
+import { fmtBytes, formatAgo } from './core';
 
 export const M = {
   backupDone: (db: string, file: string) => `Backed up ${db} → ${file}`,
@@ -44,17 +44,8 @@ export const M = {
   size: fmtBytes,
 };
 
-/** "just now", "5 min ago", "2 h ago", "3 days ago". */
-export function ago(iso: string | number | Date, now = Date.now()): string {
-  const t = typeof iso === 'number' ? iso : new Date(iso).getTime();
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} h ago`;
-  return `${Math.round(h / 24)} days ago`;
-}
+/** "just now", "5 min ago", "2 h ago", "3 days ago" (the core's rule, for the CLI and here). */
+export const ago = formatAgo;
 
 export function shortAge(ms: number): string {
   const m = Math.round(ms / 60000);

@@ -36,6 +36,14 @@ export function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
+/** The backup file named by `lifeboat backup`'s one line ("backed up P to F (verified, …)"). */
+export function printedBackup(stdout: string): string {
+  const line = stdout.trim().split('\n')[0];
+  const m = /^backed up .* to (.+) \(verified, [^)]*\)$/s.exec(line) ?? /^.* unchanged since its backup of .*: no new copy; (.+) \(verified, [^)]*\)$/s.exec(line);
+  if (!m) throw new Error(`not a backup line: ${JSON.stringify(line)}`);
+  return m[1];
+}
+
 /** Runs the native sqlite3 CLI (the oracle) on a file and returns its trimmed output. */
 export function sqlite3(db: string, sql: string, args: string[] = []): string {
   return execFileSync('sqlite3', [...args, db, sql], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim();

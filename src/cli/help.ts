@@ -23,12 +23,15 @@ Commands:
   drill     disaster-recovery drills: list, start, run (a timed restore rehearsal)
   offsite   off-site copies (S3-compatible buckets, folders): init, upload, list, verify, restore, prune, pin, check-passphrase
 
-Run "lifeboat <command> --help" for the options of a command.
+Run "lifeboat <command> --help" (or "lifeboat help <command>") for the options of a command.
 Exit codes: 0 success, 1 refused or failed (one line on stderr), 2 usage error;
 diff: 0 identical, 1 different, 2 usage error, 3 failed.`,
   backup: `Usage: lifeboat backup --db-path P [--output-dir D] [--retain N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--busy-timeout S] [--no-locks] [--offsite NAME]... [--offsite-config F] [--json]
 
-Writes one new backup of P into D and prints its path. The copy is consistent even while an
+Writes one new backup of P into D and prints one line: what was backed up, where to, its size and
+how long it took (--json for scripts). When P is exactly as its newest verified backup holds it
+(same file, size, time, header, WAL), no second copy is written: that backup's manifest records the
+check, and the line says "unchanged since …" (--force writes a new copy anyway). The copy is consistent even while an
 application writes (WAL and rollback journals are resolved as SQLite would), passes
 PRAGMA integrity_check, is owner-only (0600), and gets a manifest <file>.json.
 With a retention option, older backups are pruned afterwards.
@@ -36,6 +39,7 @@ With a retention option, older backups are pruned afterwards.
 ${DBPATH}
 ${POLICY}
   --busy-timeout S   give up with "database too busy" after S seconds of a writer changing it (default 30)
+  --force            write a new copy even when the database is unchanged since its newest backup
   --no-locks         never use SQLite's own locks (see "Locks" in the README)
   --offsite NAME     then upload it to this off-site destination (repeatable; see "lifeboat offsite --help");
                      exit 1 if an upload failed (the local backup is kept either way)

@@ -1,11 +1,11 @@
 // `lifeboat`: the command-line face of the engine, for cron, Task Scheduler and CI.
 // Thin glue: parse arguments, call src/core, print one result; errors become one line.
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import {
-  backupDatabase, describeError, enableWasmTuning, fmtBytes, InUseError, LifeboatError, listBackups, normalizePolicy, OtherSourceError,
+  backupDatabase, BackupResult, describeError, NotSqliteError, formatAgo, formatLocal, formatSeconds, enableWasmTuning, fmtBytes, InUseError, LifeboatError, listBackups, normalizePolicy, OtherSourceError,
   Progress, pruneBackups, resolveDbPath, restoreDatabase, RestorePreflight, RetentionPolicy, setPinned, TOOL_VERSION, UsageError, verifyBackup,
 } from '../core';
 import {
@@ -27,7 +27,7 @@ const POLICY: Options = {
 const BUSY: Options = { 'busy-timeout': { type: 'string' }, 'no-locks': { type: 'boolean' } };
 
 const SPEC: Record<string, Options> = {
-  backup: { ...COMMON, ...DB, ...POLICY, ...BUSY, offsite: { type: 'string', multiple: true }, 'offsite-config': { type: 'string' } },
+  backup: { ...COMMON, ...DB, ...POLICY, ...BUSY, force: { type: 'boolean' }, offsite: { type: 'string', multiple: true }, 'offsite-config': { type: 'string' } },
   verify: { ...COMMON, 'backup-file': { type: 'string' } },
   restore: {
     ...COMMON, ...DB, ...BUSY, 'backup-file': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, 'require-table': { type: 'string', multiple: true },
@@ -91,8 +91,22 @@ function required(v: Record<string, unknown>, name: string): string {
 }
 
 const json = (x: unknown) => JSON.stringify(x, null, 2);
+
+/** A database path that names nothing: say where it came from (a restore may create it, when its folder exists). */
+async function mustExist(db: string, creatable = false): Promise<void> {
+  const st = await stat(db).catch(() => null);
+  if (st) return;
+  if (creatable && (await stat(dirname(resolve(db))).catch(() => null))) return;
+  throw new NotSqliteError(resolve(db), 'no such file (check --db-path, or the Data Source of ConnectionStrings__DefaultConnection)');
+}
+
+/** The one line a backup prints: what, where, verified, size and time (or that nothing had changed). */
+function backupLine(r: BackupResult): string {
+  if (r.unchanged) return `${r.source.path} unchanged since its backup of ${formatLocal(r.unchanged.since)} (${formatAgo(r.unchanged.since)}): no new copy; ${r.file} (verified, ${fmtBytes(r.sizeBytes)})`;
+  return `backed up ${r.source.path} to ${r.file} (verified, ${fmtBytes(r.sizeBytes)}, ${formatSeconds(r.durationMs)})`;
+}
 /** Progress the CLI shows: only waiting for another Lifeboat operation (it may take a while). */
-const waits = (io: Io) => (p: Progress) => { if (p.phase === 'wait') io.err(`lifeboat: ${p.message.charAt(0).toLowerCase()}${p.message.slice(1)}`); };
+const waits = (io: Io) => (p: Progress) => { if (p.phase === 'wait' || p.phase === 'busy') io.err(`lifeboat: ${p.message.charAt(0).toLowerCase()}${p.message.slice(1)}`); };
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
 
 async function confirmRestore(p: RestorePreflight, io: Io): Promise<boolean> {
@@ -110,6 +124,11 @@ async function confirmRestore(p: RestorePreflight, io: Io): Promise<boolean> {
 
 async function run(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' && rest[0]) {
+    if (!HELP[rest[0]]) throw new UsageError(`help: unknown command "${rest[0]}"`);
+    io.out(HELP[rest[0]]);
+    return 0;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP.main);
     return command ? 0 : 2;
@@ -142,15 +161,19 @@ async function run(argv: string[], io: Io): Promise<number> {
     case 'backup': {
       const policy = policyOf(values, false);
       const db = dbPath();
-      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), locks: !values['no-locks'], onProgress: waits(io) });
+      await mustExist(db);
+      const r = await backupDatabase({ dbPath: db, outputDir, policy, busyTimeoutMs: busyTimeout(values), locks: !values['no-locks'], force: !!values.force, onProgress: waits(io) });
       const { manifest: _m, ...rest2 } = r;
       for (const w of r.warnings) io.err(`lifeboat: warning: ${w}`);
+      if (!asJson) {
+        io.out(backupLine(r));
+        for (const f of r.pruned) io.out(`deleted by retention: ${f}`);
+      }
       if (!values.offsite) {
-        io.out(asJson ? json(rest2) : r.file);
+        if (asJson) io.out(json(rest2));
         return 0;
       }
       // the local backup is made and printed whatever happens off-site; a failed upload exits 1
-      if (!asJson) io.out(r.file);
       const up = await uploadAfterLocalBackup(r, values, io);
       if (asJson) io.out(json({ ...rest2, offsite: outcomesJson(up.outcomes) }));
       return up.code;
@@ -169,6 +192,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     }
     case 'restore': {
       const backupFile = required(values, 'backup-file');
+      if (values.to === undefined && values.table === undefined) await mustExist(dbPath(), true);
       if (values.table !== undefined || values.to !== undefined || values.rows !== undefined) return partialRestoreCommand(values, io, backupFile);
       if (values['dry-run'] || values['allow-fk-violations']) throw new UsageError('--dry-run and --allow-fk-violations go with --table');
       const db = dbPath();
@@ -223,8 +247,9 @@ async function run(argv: string[], io: Io): Promise<number> {
       if (asJson) io.out(json(entries.map(({ manifest: _m, ...e }) => e)));
       else {
         for (const e of entries) {
-          const state = e.verified ? 'verified' : `unverified (${e.problem})`;
-          io.out(`${e.createdAt}  ${fmtBytes(e.sizeBytes).padStart(9)}  ${state}${e.pinned ? '  pinned' : ''}  ${e.file}`);
+          const state = e.state === 'verified' ? 'verified' : e.state === 'failed verification' ? e.problem! : `unverified (${e.problem})`;
+          const checked = e.freshAt !== e.createdAt ? `, unchanged at ${formatLocal(e.freshAt)}` : '';
+          io.out(`${formatLocal(e.createdAt)} (${formatAgo(e.createdAt)}${checked})  ${fmtBytes(e.sizeBytes).padStart(9)}  ${state}${e.pinned ? '  pinned' : ''}  ${e.file}`);
         }
         if (!entries.length) io.err(`no backups of ${db} found in ${dir}`);
       }

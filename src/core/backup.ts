@@ -6,24 +6,24 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { IntegrityError, LifeboatError, NotSqliteError, renameSubject, throwIfAborted } from './errors';
-import { FolderLockOptions, prepareBackupFolder, sweepFolder, withFolderLock, WORK_PREFIX } from './folder';
+import { FolderLockOptions, prepareBackupFolder, sweepFolder, updateManifestLocked, withFolderLock, WORK_PREFIX } from './folder';
 import { parseDbHeader, HEADER_SIZE } from './format';
 import { assertFreeSpace, assertReadableRegularFile, fsyncDir, fsyncFile, readHead, statOrNull } from './fsutil';
 import { DbIdentity, identify, lineageId, locateDatabase } from './identity';
-import { listBackups } from './list';
+import { BackupEntry, listBackups } from './list';
 import { Manifest, MANIFEST_FORMAT, MANIFEST_VERSION, manifestPath, sha256File, TOOL_VERSION, writeManifest } from './manifest';
 import { backupBaseName, formatBackupName } from './naming';
 import { defaultBackupDir } from './paths';
 import { secureFile } from './perms';
 import { pruneLocked, PruneResult } from './prune';
 import { RetentionPolicy } from './retention';
-import { SnapshotHooks, SnapshotResult, takeSnapshot } from './snapshot';
+import { liveFingerprint, sameSourceState, SnapshotHooks, SnapshotResult, sourceState, takeSnapshot } from './snapshot';
 import { breakIfStale, dbLockFile } from './lock';
 import type { LockSupport } from './sqliteLocks';
 import { checkDatabase } from './sqlite';
 import { makePrivateDir, sweepTempOnce } from './tempdir';
 
-export type Phase = 'snapshot' | 'check' | 'hash' | 'commit' | 'prune' | 'validate' | 'safety-copy' | 'replace' | 'verify' | 'wait';
+export type Phase = 'snapshot' | 'check' | 'hash' | 'commit' | 'prune' | 'validate' | 'safety-copy' | 'replace' | 'verify' | 'wait' | 'busy';
 export interface Progress { phase: Phase; message: string }
 export type ProgressFn = (p: Progress) => void;
 
@@ -59,6 +59,8 @@ export interface BackupOptions {
   locks?: boolean;
   /** rollback mode: lock-free tries before copying under SQLite's lock (tests) */
   lockFreeFirstMs?: number;
+  /** write a new copy even when the database is exactly as its newest verified backup holds it */
+  force?: boolean;
   hooks?: BackupHooks;
 }
 
@@ -81,6 +83,24 @@ export interface BackupResult {
   pruned: string[];
   warnings: string[];
   manifest: Manifest;
+  /**
+   * Set when no new copy was made: the database was exactly as `file` (its newest verified
+   * backup, made `since`) holds it, and that backup's manifest now records the check.
+   */
+  unchanged?: { since: string; checkedAt: string };
+}
+
+/**
+ * The newest verified backup of this database when the live files are exactly as it recorded
+ * them (inode, size, mtime, header with its change counter, WAL header and size; no journal).
+ */
+async function unchangedSince(dbPath: string, realPath: string, outputDir: string, identity: DbIdentity): Promise<BackupEntry | null> {
+  const own = await listBackups(dbPath, outputDir, { identity }).catch(() => [] as BackupEntry[]);
+  const newest = own.find((e) => e.ownership === 'own' && e.verified);
+  const recorded = newest?.manifest?.source.state;
+  if (!newest || !recorded) return null;
+  const now = sourceState(await liveFingerprint(realPath, dbPath));
+  return sameSourceState(recorded, now) ? newest : null;
 }
 
 /** One line for the manifest: whether SQLite's locks were there (for rollback-journal databases). */
@@ -154,14 +174,43 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     const name = formatBackupName(dbPath, now, seq);
     return opts.label ? `${dbName}-${opts.label}-${name.slice(dbName.length + '-backup-'.length)}` : name;
   };
+  if (!opts.force && !opts.label) {
+    const same = await unchangedSince(dbPath, loc.realPath, outputDir, identity);
+    if (same) {
+      const checkedAt = now.toISOString();
+      const m = await updateManifestLocked(same.file, 'backup', (x) => { x.unchangedAt = checkedAt; }, lockOpts);
+      let pruned: PruneResult | undefined;
+      if (opts.policy) {
+        progress({ phase: 'prune', message: 'Applying retention' });
+        pruned = await withFolderLock(outputDir, 'prune', lockOpts, () => pruneLocked({ dbPath, outputDir, policy: opts.policy!, now: new Date() }, identity))
+          .catch((e) => { warnings.push(`retention was not applied: ${(e as Error).message}`); return undefined; });
+      }
+      return {
+        file: same.file, manifestFile: manifestPath(same.file), sha256: m.sha256, sizeBytes: m.sizeBytes, durationMs: Date.now() - started,
+        createdAt: m.createdAt, tables: m.tables, skippedTables: m.skippedTables, uncheckedIndexes: m.uncheckedIndexes ?? [], verified: true,
+        integrity: m.integrity, attempts: 0, snapshot: m.snapshot ?? { method: 'unchanged', lockHeldMs: null, sqliteLocks: 'not asked' },
+        source: m.source, pruned: pruned?.deleted ?? [], warnings, manifest: m, unchanged: { since: m.createdAt, checkedAt },
+      };
+    }
+  }
+
   const work = await makePrivateDir('work', outputDir, WORK_PREFIX);
   const copy = join(work.dir, 'copy');
   try {
     await step('snapshot');
     progress({ phase: 'snapshot', message: `Copying ${dbPath}` });
+    let saidBusy = false;
+    const snapStarted = Date.now();
     const snap = await takeSnapshot(loc.realPath, copy, {
       signal, subject: dbPath, busyTimeoutMs: opts.busyTimeoutMs, fsync: false, walInMemoryMax: opts.walInMemoryMax, hooks: opts.hooks,
       locks: opts.locks, lockFreeFirstMs: opts.lockFreeFirstMs,
+      onAttempt: (n) => {
+        // a writer that keeps the database busy: say so after a few seconds, once
+        if (!saidBusy && n > 1 && Date.now() - snapStarted > 3000) {
+          saidBusy = true;
+          progress({ phase: 'busy', message: `A writer keeps changing ${dbPath}: waiting for a moment to copy it (${n} attempts so far)` });
+        }
+      },
     });
     opts.hooks?.onSnapshot?.(snap);
     await secureFile(copy);
@@ -174,7 +223,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
     hashing.catch(() => undefined);
     const info = await checkDatabase(copy, { signal });
     if (!info.ok) {
-      throw new IntegrityError(dbPath, `the copy fails integrity_check, so the database itself is damaged: ${info.integrity}`);
+      throw new IntegrityError(dbPath, `the copy fails integrity_check, so the database itself is damaged: ${info.integrity}`, info.problems.join('\n'));
     }
     await step('hash');
     progress({ phase: 'hash', message: 'Computing SHA-256' });
@@ -206,6 +255,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
           journalMode: snap.journalMode,
           walFramesApplied: snap.walFramesApplied,
           journalPagesRolledBack: snap.journalPagesRolledBack,
+          state: sourceState(snap.fingerprint),
         },
         pageSize: info.pageSize,
         pageCount: info.pageCount,

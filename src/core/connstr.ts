@@ -53,10 +53,21 @@ export function parseConnectionString(s: string): string | null {
   return found === '' ? null : found;
 }
 
+/** An in-memory database (`:memory:`, `file::memory:`, `Mode=Memory`) has no file to back up. */
+export function isInMemory(dataSource: string): boolean {
+  return /^(?:file:)?:memory:/i.test(dataSource.trim()) || /^file:[^?]*\?(?:.*&)?mode=memory(?:&|$)/i.test(dataSource.trim());
+}
+
 export function resolveDbPath(argDbPath: string | undefined, env: NodeJS.ProcessEnv): string {
-  if (argDbPath) return argDbPath;
+  if (argDbPath) {
+    if (isInMemory(argDbPath)) throw new UsageError(`--db-path ${argDbPath} is an in-memory database: there is no file to back up or restore`);
+    return argDbPath;
+  }
   const conn = env.ConnectionStrings__DefaultConnection;
   const fromEnv = conn ? parseConnectionString(conn) : null;
+  if (fromEnv && (isInMemory(fromEnv) || (conn && /(?:^|;)\s*mode\s*=\s*memory\s*(?:;|$)/i.test(conn)))) {
+    throw new UsageError(`ConnectionStrings__DefaultConnection names an in-memory database (Data Source=${fromEnv}): there is no file to back up or restore`);
+  }
   if (fromEnv) return fromEnv;
   throw new UsageError('--db-path is required (or set ConnectionStrings__DefaultConnection with a Data Source)');
 }

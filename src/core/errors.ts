@@ -24,9 +24,17 @@ export class NotSqliteError extends LifeboatError {
 
 /** `PRAGMA integrity_check` (or a required-table or checksum check) did not pass. */
 export class IntegrityError extends LifeboatError {
-  constructor(file: string, reason: string) {
+  /** `detail`: every problem integrity_check reported, one per line (the message names the first) */
+  constructor(file: string, reason: string, readonly detail?: string) {
     super(reason, file, 'INTEGRITY');
   }
+}
+
+/** integrity_check's messages as one short line: the first, and how many more. */
+export function summarizeProblems(problems: string[]): string {
+  if (!problems.length) return 'ok';
+  const first = problems[0].length > 200 ? `${problems[0].slice(0, 200)}…` : problems[0];
+  return problems.length > 1 ? `${first} (and ${problems.length - 1} more)` : first;
 }
 
 /** A writer kept changing the database for longer than the retry budget. */

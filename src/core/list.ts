@@ -19,6 +19,13 @@ export interface BackupEntry {
   verified: boolean;
   /** why it is not verified ("manifest invalid: …", "failed verification (…, at …)"), null when it is */
   problem: string | null;
+  /** one word for the three states, the same in every view: verified, failed verification, or unverified */
+  state: 'verified' | 'failed verification' | 'unverified';
+  /**
+   * Up to when this backup is known to hold the database: its creation, or a later check that
+   * found the database unchanged (what the RPO and the schedule count).
+   */
+  freshAt: string;
   sha256: string | null;
   pinned: boolean;
   hasManifest: boolean;
@@ -79,10 +86,14 @@ export async function listBackups(dbPath: string, outputDir?: string, opts: List
     if (owners[i] === 'other' && !opts.includeOthers) return;
     const manifest = f.read.state === 'ok' ? f.read.manifest : null;
     const problem = backupProblem(f.read, f.size);
+    const createdAt = manifest?.createdAt ?? parseBackupName(f.name)!.createdAt.toISOString();
+    const unchangedAt = manifest?.unchangedAt && manifest.unchangedAt > createdAt && problem === null ? manifest.unchangedAt : null;
     entries.push({
       file: f.file,
       name: f.name,
-      createdAt: manifest?.createdAt ?? parseBackupName(f.name)!.createdAt.toISOString(),
+      createdAt,
+      freshAt: unchangedAt ?? createdAt,
+      state: problem === null ? 'verified' : problem.startsWith('failed verification') ? 'failed verification' : 'unverified',
       sizeBytes: f.size,
       verified: problem === null,
       problem,

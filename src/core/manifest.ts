@@ -34,6 +34,22 @@ export interface ManifestSource {
   journalMode: JournalMode;
   walFramesApplied: number;
   journalPagesRolledBack: number;
+  /**
+   * The live files as the snapshot proved them (inode, size, mtime, header, WAL header and size):
+   * a later backup that finds them exactly so writes no second identical copy.
+   */
+  state?: SourceState;
+}
+
+/** What "unchanged since this backup" is judged by. */
+export interface SourceState {
+  ino: string;
+  size: number;
+  mtimeNs: string;
+  /** the 100-byte database header, hex (its change counter included) */
+  head: string;
+  wal: { ino: string; size: number; head: string } | null;
+  journal: boolean;
 }
 
 /** An index whose content integrity_check could not compare with its table, and why. */
@@ -64,6 +80,8 @@ export interface Manifest {
   uncheckedIndexes?: UncheckedIndex[];
   /** how the snapshot was proven consistent, and whether SQLite's locks were there to help */
   snapshot?: { method: string; lockHeldMs: number | null; sqliteLocks: string };
+  /** the last time a backup found the database exactly as this one holds it (so no new copy was made) */
+  unchangedAt?: string;
   lastVerified?: { at: string; ok: boolean; reason?: string };
 }
 
@@ -122,6 +140,7 @@ const MANIFEST_SHAPE = obj({
   source: obj({
     path: str, realPath: opt(str), dev: opt(digits), ino: opt(digits), id: opt(str),
     sizeBytes: count, journalMode: oneOf('wal', 'rollback'), walFramesApplied: count, journalPagesRolledBack: count,
+    state: opt(obj({ ino: digits, size: count, mtimeNs: digits, head: str, journal: bool, wal: (v) => (v === null ? null : obj({ ino: digits, size: count, head: str })(v)) })),
   }),
   pageSize: count,
   pageCount: count,
@@ -138,6 +157,7 @@ const MANIFEST_SHAPE = obj({
   uncheckedIndexes: opt(arrayOf(obj({ index: str, table: str, reason: str }))),
   snapshot: opt(obj({ method: str, lockHeldMs: (v) => (v === null || typeof v === 'number' ? null : 'a number or null'), sqliteLocks: str })),
   lastVerified: opt(obj({ at: isoDate, ok: bool, reason: opt(str) })),
+  unchangedAt: opt(isoDate),
 });
 
 /** Why `value` is not a valid manifest of the backup named `backupName`, or null when it is. */

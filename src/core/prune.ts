@@ -37,6 +37,7 @@ export function planFor(entries: BackupEntry[], policy: RetentionPolicy, now: Da
     entries.map((e) => ({
       file: e.file,
       createdAt: new Date(e.createdAt),
+      coveredUntil: new Date(e.freshAt),
       verified: e.verified,
       pinned: e.pinned,
       hasManifest: e.hasManifest,

@@ -30,6 +30,7 @@ import { defaultBackupDir, preRestoreDir } from './paths';
 import { ensurePrivateDir, makePrivateDirExclusive } from './perms';
 import { Fingerprint, liveFingerprint, sameLiveState } from './snapshot';
 import { planOnlineRestore } from './onlinePlan';
+import { DEFAULT_SAFETY_SETS, pruneSafetyCopies } from './safety';
 import { OnlineSession, probeInUse, sqliteLockSupport } from './sqliteLocks';
 import { checkDatabase, InspectResult } from './sqlite';
 import { sweepTempOnce } from './tempdir';
@@ -96,6 +97,8 @@ export interface RestoreOptions {
   allowOtherSource?: boolean;
   /** use SQLite's own locks where the runtime has them (in-use detection, the safety copy; default true) */
   locks?: boolean;
+  /** safety sets of this database kept after a successful restore (default 3; older ones are removed) */
+  keepSafetyCopies?: number;
   /**
    * 'swap' (default): install the validated file in place of the live one (byte for byte; the
    * application must be stopped). 'online': restore through SQLite into the live database, in one
@@ -121,6 +124,8 @@ export interface RestoreResult {
   journalMode: 'wal' | 'rollback';
   /** 'swap': the validated file replaced the live one; 'online': through SQLite, into the live database */
   method: 'swap' | 'online';
+  /** older safety sets of this database removed by their retention (keepSafetyCopies) */
+  prunedSafetySets: string[];
   durationMs: number;
   tables: Record<string, number>;
   integrity: string;
@@ -306,7 +311,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         if (!checksumMatch) throw new IntegrityError(backupFile, 'refusing to restore: its SHA-256 does not match the manifest: the file changed after the backup was made');
       }
       const info = await checking;
-      if (!info.ok) throw new IntegrityError(backupFile, `refusing to restore: integrity_check failed: ${info.integrity}`);
+      if (!info.ok) throw new IntegrityError(backupFile, `refusing to restore: integrity_check failed: ${info.integrity}`, info.problems.join('\n'));
       if (info.missingTables.length) throw new IntegrityError(backupFile, `refusing to restore: required table(s) missing: ${info.missingTables.join(', ')}`);
       if (manifestRead.state === 'invalid') {
         warnings.push(`${manifestRead.reason}: the backup was checked fully (integrity ok), but its checksum could not be compared with a record`);
@@ -388,8 +393,9 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         progress({ phase: 'replace', message: `Restoring into ${basename(dbPath)} through SQLite` });
         const r = await session.apply(plan, info.tables);
         committed = true;
+        const prunedSafetySets = await pruneSafetyCopies(dbPath, outputDir, opts.keepSafetyCopies ?? DEFAULT_SAFETY_SETS).catch(() => [] as string[]);
         return {
-          dbPath, realPath, backupFile, safetyDir, safetyCopy: safety.file, rawCopies: [], movedCompanions: [],
+          dbPath, realPath, backupFile, safetyDir, safetyCopy: safety.file, rawCopies: [], movedCompanions: [], prunedSafetySets,
           journalMode: (await journalModeOf(realPath)) ?? 'rollback', method: 'online', durationMs: Date.now() - started,
           tables: r.counts, integrity: r.integrity, warnings,
         };
@@ -570,7 +576,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         progress({ phase: 'verify', message: 'Verifying the restored database' });
         await step('verify');
         const after = await checkDatabase(realPath, {});
-        if (!after.ok) throw new IntegrityError(dbPath, `integrity_check after restore: ${after.integrity}`);
+        if (!after.ok) throw new IntegrityError(dbPath, `integrity_check after restore: ${after.integrity}`, after.problems.join('\n'));
         const diff = Object.keys({ ...info.tables, ...after.tables }).filter((t) => info.tables[t] !== after.tables[t]);
         if (diff.length) throw new IntegrityError(dbPath, `row counts after restore differ from the backup in: ${diff.join(', ')}`);
         const installed = await fsp.stat(realPath, { bigint: true });
@@ -583,9 +589,12 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         }
 
         await step('cleanup');
+        // One copy suffices: the safety copy holds what the moved -wal held (it was taken from them).
+        if (safety) for (const m of moved) await fsp.unlink(m.to).catch(() => undefined);
+        const prunedSafetySets = await pruneSafetyCopies(dbPath, outputDir, opts.keepSafetyCopies ?? DEFAULT_SAFETY_SETS).catch(() => [] as string[]);
         return {
-          dbPath, realPath, backupFile, safetyDir, safetyCopy: safety?.file ?? null, rawCopies, movedCompanions: moved.map((m) => m.to),
-          journalMode: wantMode, method: 'swap', durationMs: Date.now() - started, tables: after.tables, integrity: after.integrity, warnings,
+          dbPath, realPath, backupFile, safetyDir, safetyCopy: safety?.file ?? null, rawCopies, movedCompanions: safety ? [] : moved.map((m) => m.to),
+          prunedSafetySets, journalMode: wantMode, method: 'swap', durationMs: Date.now() - started, tables: after.tables, integrity: after.integrity, warnings,
         };
       } catch (e) {
         return fail(e);

@@ -2,7 +2,16 @@ import { UsageError } from './errors';
 
 export interface RetentionPolicy { keepLast?: number; keepDaily?: number; keepWeekly?: number; keepMonthly?: number }
 export const DEFAULT_RETAIN = 7;
-export interface RetentionCandidate { file: string; createdAt: Date; verified: boolean; pinned: boolean; hasManifest: boolean; nameMatches: boolean }
+export interface RetentionCandidate {
+  file: string;
+  createdAt: Date;
+  verified: boolean;
+  pinned: boolean;
+  hasManifest: boolean;
+  nameMatches: boolean;
+  /** a later check found the database unchanged up to here: the backup also covers the days (weeks, months) until then */
+  coveredUntil?: Date;
+}
 export interface RetentionDecision { file: string; reasons: string[] }
 export interface RetentionPlan { keep: RetentionDecision[]; delete: RetentionDecision[] }
 
@@ -31,6 +40,25 @@ export function isoWeekKey(d: Date): string {
   const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
   const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
   return `${pad(t.getUTCFullYear(), 4)}-W${pad(week)}`;
+}
+
+/** The periods a backup covers (from its creation to `coveredUntil`), each with the latest moment covered in it. */
+function coveredKeys(c: RetentionCandidate, keyOf: (d: Date) => string, now: Date): [string, number][] {
+  const from = c.createdAt.getTime();
+  const until = Math.min(Math.max(from, c.coveredUntil?.getTime() ?? from), now.getTime());
+  const out = new Map<string, number>();
+  out.set(keyOf(new Date(until)), until);
+  // walk back a day at a time (every day, week and month boundary is a day boundary), at most ~3 years
+  for (let t = until, steps = 0; t > from && steps < 1200; steps++) {
+    const d = new Date(t);
+    const startOfDay = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    t = Math.max(from, startOfDay - 1);
+    const key = keyOf(new Date(t));
+    if (!out.has(key)) out.set(key, t);
+    if (t === from) break;
+  }
+  if (!out.has(keyOf(c.createdAt))) out.set(keyOf(c.createdAt), from);
+  return [...out.entries()];
 }
 
 function byNewest(a: RetentionCandidate, b: RetentionCandidate): number {
@@ -62,14 +90,17 @@ export function planRetention(backups: RetentionCandidate[], policy: RetentionPo
   ];
   for (const [n, label, keyOf] of buckets) {
     if (!n) continue;
-    const seen = new Set<string>();
+    // Each period is filled by the newest backup that covers it: one made then, or an older one
+    // that a later check found the database unchanged against (the same content, no second copy).
+    const holder = new Map<string, { c: RetentionCandidate; at: number }>();
     for (const c of eligible) {
-      const key = keyOf(c.createdAt);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      keepFor(c, `${label} ${key}`);
-      if (seen.size >= n) break;
+      for (const [key, at] of coveredKeys(c, keyOf, now)) {
+        const h = holder.get(key);
+        if (!h || at > h.at || (at === h.at && byNewest(c, h.c) < 0)) holder.set(key, { c, at });
+      }
     }
+    const newestFirst = [...holder.entries()].sort((x, y) => y[1].at - x[1].at);
+    for (const [key, h] of newestFirst.slice(0, n)) keepFor(h.c, `${label} ${key}`);
   }
 
   for (const c of sorted) {

@@ -14,6 +14,7 @@ import {
 } from './format';
 import { assertReadableRegularFile, fastCopy, fsyncFile, readHead, removeQuietly, sleep, statOrNull } from './fsutil';
 import { locateDatabase } from './identity';
+import type { SourceState } from './manifest';
 import { LockSession, LockSupport } from './sqliteLocks';
 
 export type JournalMode = 'wal' | 'rollback';
@@ -134,6 +135,21 @@ async function fingerprint(db: string, subject: string): Promise<Fingerprint> {
 /** The live files' fingerprint now (for a restore that re-checks them just before its swap). */
 export function liveFingerprint(db: string, subject = db): Promise<Fingerprint> {
   return fingerprint(db, subject);
+}
+
+/** The fingerprint as recorded in a manifest (see SourceState). */
+export function sourceState(f: Fingerprint): SourceState {
+  return {
+    ino: String(f.mainIno), size: f.mainSize, mtimeNs: String(f.mainMtime), head: f.mainHead.toString('hex'),
+    wal: f.wal ? { ino: String(f.wal.ino), size: f.wal.size, head: f.wal.head.toString('hex') } : null,
+    journal: !!f.journal,
+  };
+}
+
+/** Whether the live files are exactly as a manifest recorded them (no journal may be in play). */
+export function sameSourceState(a: SourceState, b: SourceState): boolean {
+  return !a.journal && !b.journal && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.head === b.head
+    && (a.wal === null) === (b.wal === null) && (!a.wal || (a.wal.ino === b.wal!.ino && a.wal.size === b.wal!.size && a.wal.head === b.wal!.head));
 }
 
 /** Whether nothing about the main file and its WAL/journal changed between two fingerprints. */

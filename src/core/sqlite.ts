@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, linkSync, promises as fsp, rmSync, symlinkSyn
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, IntegrityError, NotSqliteError } from './errors';
+import { CancelledError, IntegrityError, NotSqliteError, summarizeProblems } from './errors';
 import type { UncheckedIndex } from './manifest';
 import { makePrivateDirSync, sweepTempOnce } from './tempdir';
 
@@ -63,7 +63,9 @@ export interface InspectOptions {
 
 export interface InspectResult {
   engine: 'sql.js' | 'node-sqlite3-wasm';
-  integrity: string; // 'ok' or the first messages of integrity_check
+  integrity: string; // 'ok', or integrity_check's first message and how many more
+  /** every message integrity_check gave (up to its limit), for the log */
+  problems: string[];
   ok: boolean;
   tables: Record<string, number>;
   skippedTables: { name: string; reason: string }[];
@@ -141,7 +143,7 @@ function inspectConn(db: Conn, engine: InspectResult['engine'], opts: InspectOpt
   const parts = opts.parts ?? 'all';
   const checked = parts === 'counts' ? { messages: ['not checked'], unchecked: [] } : integrityCheck(db);
   const messages = checked.messages;
-  const integrity = messages.join('; ');
+  const integrity = messages.length === 1 && messages[0] === 'ok' ? 'ok' : parts === 'counts' ? messages.join('; ') : summarizeProblems(messages);
   const ok = parts === 'counts' || (messages.length === 1 && messages[0] === 'ok');
   const tableRows = db.all("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name") as { name: string; sql: string | null }[];
   const tables: Record<string, number> = {};
@@ -166,6 +168,7 @@ function inspectConn(db: Conn, engine: InspectResult['engine'], opts: InspectOpt
     skippedTables,
     missingTables,
     uncheckedIndexes: checked.unchecked,
+    problems: ok ? [] : messages,
     pageSize: Number(one('PRAGMA page_size')),
     pageCount: Number(one('PRAGMA page_count')),
     userVersion: Number(one('PRAGMA user_version')),
@@ -269,7 +272,7 @@ function openPaged(file: string, cacheKiB = PAGED_CACHE_KIB, aliasDir?: string, 
 export function translate(file: string, e: unknown): Error {
   const msg = (e as Error)?.message ?? String(e);
   if (/not a database|file is encrypted/i.test(msg)) return new NotSqliteError(file, 'not a SQLite database (file is encrypted or not a database)');
-  if (/malformed|corrupt/i.test(msg)) return new IntegrityError(file, `database disk image is malformed (${msg})`);
+  if (/malformed|corrupt/i.test(msg)) return new IntegrityError(file, /^database disk image is malformed$/i.test(msg.trim()) ? 'database disk image is malformed' : `database disk image is malformed (${msg})`);
   return new IntegrityError(file, `cannot be read by SQLite: ${msg}`);
 }
 

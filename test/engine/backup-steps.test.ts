@@ -17,11 +17,11 @@ test('a backup failing at each step: live set unchanged, the listing unchanged, 
   await makeWalCrashDb(db);
   const out = join(root, 'out');
   const steps: BackupStep[] = [];
-  const first = await backupDatabase({ dbPath: db, outputDir: out, policy: { keepLast: 5 }, hooks: { step: (s) => { steps.push(s); } } });
+  const first = await backupDatabase({ dbPath: db, outputDir: out, force: true, policy: { keepLast: 5 }, hooks: { step: (s) => { steps.push(s); } } });
   assert.deepEqual(steps, ['snapshot', 'check', 'hash', 'manifest', 'publish', 'prune']);
   for (const at of steps) {
     const before = { live: liveSet(db), files: tree(out), listed: (await listBackups(db, out)).map((e) => e.file) };
-    const run = backupDatabase({ dbPath: db, outputDir: out, policy: { keepLast: 5 }, hooks: { step: (s) => { if (s === at) throw new Error(`injected at ${s}`); } } });
+    const run = backupDatabase({ dbPath: db, outputDir: out, force: true, policy: { keepLast: 5 }, hooks: { step: (s) => { if (s === at) throw new Error(`injected at ${s}`); } } });
     if (at === 'prune') {
       // the backup is complete by then: it stands, and the failed retention is reported
       const r = await run;
@@ -43,7 +43,7 @@ test('a prune failing before its second deletion: each backup is either whole (f
   await makeWalCrashDb(db);
   const out = join(root, 'out');
   const made = [];
-  for (let i = 0; i < 4; i++) made.push((await backupDatabase({ dbPath: db, outputDir: out, now: () => new Date(Date.UTC(2026, 0, 1 + i)) })).file);
+  for (let i = 0; i < 4; i++) made.push((await backupDatabase({ dbPath: db, outputDir: out, force: true, now: () => new Date(Date.UTC(2026, 0, 1 + i)) })).file);
   let deletions = 0;
   await assert.rejects(pruneBackups({ dbPath: db, outputDir: out, policy: { keepLast: 1 }, hooks: { step: (s) => { if (s === 'delete' && ++deletions === 2) throw new Error('injected'); } } }), /injected/);
   const files = tree(out);

@@ -1,10 +1,9 @@
 // CLI surface: help, connection strings from the environment, backup naming, list and retention.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { spawn } from 'node:child_process';
-import { CLI, cli, sha256File, tmpDir } from '../helpers';
+import { cli, sha256File, tmpDir } from '../helpers';
 import { dumpOf, makeRollbackDb } from './support/fixtures';
 import { backupJson, backupNameRe, backupNameTime, describeRun, parseJsonOut } from './support/oracle';
 
@@ -66,61 +65,7 @@ test(`${CONN} with a single-quoted Data Source containing ";"`, () => {
   assert.equal(realpathSync(json.source.path), realpathSync(db));
 });
 
-test('two backups in the same second get distinct names (-1 suffix)', () => {
-  const { db, dir } = freshDb('twice.db');
-  let found: { a: string; b: string } | null = null;
-  const seen: string[] = [];
-  for (let attempt = 0; attempt < 5 && !found; attempt++) {
-    const out = join(dir, `out-${attempt}`);
-    while (Date.now() % 1000 > 30) sleep(5);
-    const a = backupJson(db, out).file;
-    const b = backupJson(db, out).file;
-    seen.push(`${basename(a)} / ${basename(b)}`);
-    if (backupNameTime(db, a).stamp === backupNameTime(db, b).stamp) found = { a, b };
-  }
-  assert.ok(found, `two consecutive backups never started in the same second: ${seen.join(', ')}`);
-  const { a, b } = found;
-  assert.notEqual(a, b);
-  assert.equal(backupNameTime(db, a).suffix, null, `first backup has no suffix: ${basename(a)}`);
-  assert.equal(backupNameTime(db, b).suffix, 1, `second backup in the same second ends in -1: ${basename(b)}`);
-  assert.equal(basename(b), basename(a).replace(/(\.[^.]+)$/, '-1$1'));
-  for (const f of [a, b]) assert.ok(existsSync(f) && existsSync(f + '.json'), `${basename(f)} and its manifest exist`);
-  assert.notEqual(sha256File(a + '.json'), sha256File(b + '.json'), 'each backup has its own manifest');
-});
-
-function backupAsync(db: string, out: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, 'backup', '--db-path', db, '--output-dir', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
-
-test('two backups started concurrently in the same second get distinct names', async () => {
-  const { db, dir } = freshDb('race.db');
-  const seen: string[] = [];
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const out = join(dir, `race-${attempt}`);
-    while (Date.now() % 1000 > 30) sleep(5);
-    const runs = await Promise.all([backupAsync(db, out), backupAsync(db, out)]);
-    for (const r of runs) assert.equal(r.status, 0, `concurrent backup\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    const files = runs.map((r) => resolve(out, (JSON.parse(r.stdout) as { file: string }).file));
-    assert.notEqual(files[0], files[1], 'distinct names');
-    const stamps = files.map((f) => backupNameTime(db, f));
-    seen.push(files.map((f) => basename(f)).join(' / '));
-    if (stamps[0].stamp !== stamps[1].stamp) continue;
-    assert.deepEqual(stamps.map((x) => x.suffix).sort(), [1, null].sort(), `one plain name and one -1: ${seen.at(-1)}`);
-    const names = readdirSync(out).sort();
-    assert.equal(names.length, 4, `two backups + two manifests, no leftovers: ${names.join(', ')}`);
-    for (const f of files) assert.ok(existsSync(f + '.json'));
-    assert.ok(dumpOf(files[0]) === dumpOf(files[1]));
-    return;
-  }
-  assert.fail(`concurrent backups never started in the same second: ${seen.join(', ')}`);
-});
+// Names within one second: test/engine/snapshot-seams.test.ts injects the clock (in one process and across processes).
 
 test('list: newest first, field types, createdAt ISO 8601 UTC', () => {
   const { db, dir } = freshDb('listed.db');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { cli, nativeCounts, ROOT, tmpDir } from '../helpers';
+import { cli, nativeCounts, printedBackup, ROOT, tmpDir } from '../helpers';
 import { dumpOf, integrityOf, makeRollbackDb, nativeCreate } from './support/fixtures';
 import { backupJson, backupNameRe, describeRun, filesUnder, parseJsonOut } from './support/oracle';
 
@@ -62,10 +62,10 @@ for (const [i, name] of NAMES.entries()) {
     assert.equal(integrityOf(file), 'ok');
     assert.equal(dumpOf(file), before);
 
-    // plain (non-JSON) backup prints the backup path
-    const plain = cli(['backup', '--db-path', db, '--output-dir', out], { env, cwd });
+    // plain (non-JSON) backup prints one line naming the database and the backup
+    const plain = cli(['backup', '--db-path', db, '--output-dir', out, '--force'], { env, cwd });
     assert.equal(plain.status, 0, describeRun(plain));
-    const printed = plain.stdout.trim();
+    const printed = printedBackup(plain.stdout);
     assert.ok(existsSync(resolve(out, printed)), `plain backup prints an existing backup path: ${printed}`);
     assert.match(basename(printed), backupNameRe(db));
 

@@ -25,12 +25,12 @@ for (const step of ['snapshot', 'check', 'hash', 'manifest', 'publish']) {
     const root = tmpDir('lifeboat-killed-');
     const db = makeRollbackDb(join(root, 'app.db'));
     const out = join(root, 'out');
-    const first = await backupDatabase({ dbPath: db, outputDir: out });
-    killedAt('backup', { dbPath: db, outputDir: out }, step);
+    const first = await backupDatabase({ dbPath: db, outputDir: out, force: true });
+    killedAt('backup', { dbPath: db, outputDir: out, force: true }, step);
     assert.deepEqual((await listBackups(db, out)).map((e) => e.file), [first.file], 'only the complete backup is listed');
     const left = tree(out).filter((f) => !f.startsWith(first.file.slice(out.length + 1)));
     assert.ok(left.length > 0, `the killed run left something to sweep: ${JSON.stringify(tree(out))}`);
-    const second = await backupDatabase({ dbPath: db, outputDir: out });
+    const second = await backupDatabase({ dbPath: db, outputDir: out, force: true });
     const names = tree(out).filter((f) => !f.startsWith('pre-restore/'));
     assert.deepEqual(names, [first.file, `${first.file}.json`, second.file, `${second.file}.json`].map((f) => f.slice(out.length + 1)).sort(), 'the next run swept every leftover');
   });

@@ -132,11 +132,11 @@ test('backups within one second get distinct names, in one process and across pr
   const db = makeRollbackDb(join(root, 'app.db'));
   const out = join(root, 'out');
   const at = new Date('2026-06-01T10:20:30.400Z');
-  const inProcess = await Promise.all([1, 2, 3].map(() => backupDatabase({ dbPath: db, outputDir: out, now: () => at })));
+  const inProcess = await Promise.all([1, 2, 3].map(() => backupDatabase({ dbPath: db, outputDir: out, now: () => at, force: true })));
   const names = inProcess.map((r) => r.file.slice(out.length + 1)).sort();
   assert.deepEqual(names, ['app-backup-2026-06-01-102030-1.db', 'app-backup-2026-06-01-102030-2.db', 'app-backup-2026-06-01-102030.db']);
   const run = () => new Promise<string>((resolve, reject) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'support', 'run-core.ts'), 'backup', JSON.stringify({ dbPath: db, outputDir: out }), '--now', at.toISOString()], { cwd: ROOT });
+    const c = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'support', 'run-core.ts'), 'backup', JSON.stringify({ dbPath: db, outputDir: out, force: true }), '--now', at.toISOString()], { cwd: ROOT });
     let s = '';
     c.stdout.on('data', (d: Buffer) => (s += d));
     c.on('close', (code: number) => (code === 0 ? resolve(JSON.parse(s).file) : reject(new Error(`exit ${code}`))));

@@ -38,7 +38,7 @@ test('three databases named "data" share one --output-dir: --retain 1 of one del
     assert.deepEqual(names(list(db, out)), names(own[k].map((file) => ({ file }))), `list of ${k} shows its own backups only`);
     assert.ok(list(db, out).every((e) => e.ownership === 'own'));
   }
-  const r = cli(['backup', '--db-path', a, '--output-dir', out, '--retain', '1', '--json']);
+  const r = cli(['backup', '--db-path', a, '--output-dir', out, '--retain', '1', '--json', '--force']);
   assert.equal(r.status, 0, describeRun(r));
   const pruned = parseJsonOut<{ pruned: string[]; file: string }>(r);
   assert.deepEqual(pruned.pruned.map((p) => basename(p)).sort(), names(own.a.map((file) => ({ file }))), 'only a\'s older backups were deleted');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CLI, cli, sha256File, sqlite3, tmpDir } from '../helpers';
+import { CLI, cli, printedBackup, sha256File, sqlite3, tmpDir } from '../helpers';
 import { makeRollbackDb } from './support/fixtures';
 import { backupJson, describeRun, parseJsonOut } from './support/oracle';
 
@@ -60,7 +60,7 @@ for (const [kind, make, why] of tampered) {
 
     // retention never deletes it (not provably ours) and does not fail because of it
     for (let i = 0; i < 2; i++) {
-      const r = cli(['backup', '--db-path', b.db, '--output-dir', b.out, '--retain', '1', '--json'], { timeoutMs: T });
+      const r = cli(['backup', '--db-path', b.db, '--output-dir', b.out, '--retain', '1', '--json', '--force'], { timeoutMs: T });
       assert.equal(r.status, 0, describeRun(r));
     }
     const p = cli(['prune', '--db-path', b.db, '--output-dir', b.out, '--retain', '1', '--json'], { timeoutMs: T });
@@ -150,7 +150,7 @@ test('under umask 000 every file and folder Lifeboat creates is owner-only, safe
     assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
     return r.stdout.trim();
   };
-  const file = run(['backup', '--db-path', db, '--output-dir', out]);
+  const file = printedBackup(run(['backup', '--db-path', db, '--output-dir', out]));
   run(['restore', '--backup-file', file, '--db-path', db, '--output-dir', out, '--yes']);
   const bad: string[] = [];
   const walk = (d: string) => {
@@ -181,7 +181,7 @@ test('a failed verification marks the backup unverified everywhere (list, --json
   assert.equal(entries[0].verified, false);
   assert.match(entries[0].problem, /^failed verification \(SHA-256 does not match the manifest.*, \d{4}-\d\d-\d\dT[\d:.]+Z\)$/);
   const text = cli(['list', '--db-path', b.db, '--output-dir', b.out]);
-  assert.match(text.stdout, /unverified \(failed verification \(SHA-256 does not match/);
+  assert.match(text.stdout, / {2}failed verification \(SHA-256 does not match/);
   writeFileSync(b.file, good);
   assert.equal(cli(['verify', '--backup-file', b.file]).status, 0);
   assert.equal(parseJsonOut<{ verified: boolean }[]>(cli(['list', '--db-path', b.db, '--output-dir', b.out, '--json']))[0].verified, true);

@@ -14,7 +14,7 @@ import {
   OffsiteConfigError, OffsiteContext, OffsiteNetworkError, OffsiteQuotaError, OffsiteRefusedError, openStore, remoteDbKey, resumePending,
   restoreFromOffsite, S3Store, uploadAfterBackup,
 } from '../../src/core';
-import { CHINOOK, nativeCounts, sha256File, sqlite3 } from '../helpers';
+import { CHINOOK, nativeCounts, printedBackup, sha256File, sqlite3 } from '../helpers';
 import { runCli, spawnCli, sleep } from '../support/proc';
 import { FaultProxy } from '../support/s3/fault-proxy';
 import { S3Server, startS3 } from '../support/s3/server';
@@ -107,7 +107,7 @@ test('CLI: a wrong secret, an unknown key and a missing bucket fail in one line 
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, `${what}: one line on stderr: ${r.stderr}`);
     assert.match(lines[0], re, what);
-    const file = r.stdout.trim();
+    const file = printedBackup(r.stdout);
     assert.ok(existsSync(file) && existsSync(`${file}.json`), `${what}: the local backup was made and kept`);
     assert.ok(!r.stderr.includes(m.env.AWS_SECRET_ACCESS_KEY!) && !r.stderr.includes('x'.repeat(40)), 'no secret in the message');
   }

@@ -271,3 +271,28 @@ describe('planRetention', () => {
     assert.deepEqual(policy, { keepDaily: 1 });
   });
 });
+
+describe('planRetention: a backup that later checks found unchanged covers those days', () => {
+  it('fills each daily slot it covers with the one file, so older days keep their own backups only beyond them', () => {
+    // Monday's backup, found unchanged on Tuesday and Wednesday (no new copy was made those days)
+    const mon = b('mon.db', '2027-05-24T09:00:00Z', { coveredUntil: new Date('2027-05-26T21:00:00Z') });
+    const sun = b('sun.db', '2027-05-23T09:00:00Z');
+    const sat = b('sat.db', '2027-05-22T09:00:00Z');
+    const r = plan([mon, sun, sat], { keepDaily: 3 }, new Date('2027-05-27T00:00:00Z'));
+    assert.deepEqual(r.kept['mon.db'].sort(), ['daily 2027-05-24', 'daily 2027-05-25', 'daily 2027-05-26']);
+    assert.deepEqual(r.deleted.sort(), ['sat.db', 'sun.db'], 'three days are covered by Monday\'s file alone');
+    const wider = plan([mon, sun, sat], { keepDaily: 5 }, new Date('2027-05-27T00:00:00Z'));
+    assert.deepEqual(wider.deleted, [], 'five days: Wed, Tue, Mon (one file), Sun, Sat');
+  });
+  it('without coveredUntil nothing changes: the newest backup of each day holds it', () => {
+    const r = plan([b('a.db', '2027-05-24T09:00:00Z'), b('b.db', '2027-05-24T18:00:00Z'), b('c.db', '2027-05-23T09:00:00Z')], { keepDaily: 2 });
+    assert.deepEqual(r.deleted, ['a.db']);
+  });
+  it('a weekly slot is covered too: a backup of last week found unchanged this week holds this week', () => {
+    const old = b('old.db', '2027-05-18T09:00:00Z', { coveredUntil: new Date('2027-05-26T09:00:00Z') }); // W20, checked in W21
+    const older = b('older.db', '2027-05-11T09:00:00Z'); // W19
+    const r = plan([old, older], { keepWeekly: 2 }, new Date('2027-05-27T00:00:00Z'));
+    assert.deepEqual(r.kept['old.db'].filter((x) => x.startsWith('weekly')).sort(), ['weekly 2027-W20', 'weekly 2027-W21']);
+    assert.deepEqual(r.deleted, ['older.db']);
+  });
+});

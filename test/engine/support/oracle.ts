@@ -63,9 +63,13 @@ export interface BackupJson {
   pruned: unknown[];
 }
 
-/** `backup --db-path db --output-dir out --json [...extra]`, asserting exit 0 and returning the parsed JSON + absolute paths. */
+/**
+ * `backup --db-path db --output-dir out --json --force [...extra]`, asserting exit 0 and returning the
+ * parsed JSON + absolute paths. --force: each call makes a new copy, also of an unchanged database
+ * (the tests of "unchanged: no second copy" run the CLI themselves).
+ */
 export function backupJson(db: string | null, out: string, extra: string[] = [], env?: NodeJS.ProcessEnv): { run: CliRun; json: BackupJson; file: string; manifest: string } {
-  const args = ['backup', ...(db === null ? [] : ['--db-path', db]), '--output-dir', out, '--json', ...extra];
+  const args = ['backup', ...(db === null ? [] : ['--db-path', db]), '--output-dir', out, '--json', '--force', ...extra];
   const run = cli(args, { env });
   assert.equal(run.status, 0, `backup should succeed: lifeboat ${args.join(' ')}\n${describeRun(run)}`);
   const json = parseJsonOut<BackupJson>(run);

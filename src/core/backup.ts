@@ -17,7 +17,7 @@ import { defaultBackupDir } from './paths';
 import { secureFile } from './perms';
 import { pruneLocked, PruneResult } from './prune';
 import { RetentionPolicy } from './retention';
-import { liveFingerprint, sameSourceState, SnapshotHooks, SnapshotResult, sourceState, takeSnapshot } from './snapshot';
+import { liveSourceState, sameSourceState, SnapshotHooks, SnapshotResult, sourceState, takeSnapshot } from './snapshot';
 import { breakIfStale, dbLockFile } from './lock';
 import type { LockSupport } from './sqliteLocks';
 import { checkDatabase } from './sqlite';
@@ -99,7 +99,7 @@ async function unchangedSince(dbPath: string, realPath: string, outputDir: strin
   const newest = own.find((e) => e.ownership === 'own' && e.verified);
   const recorded = newest?.manifest?.source.state;
   if (!newest || !recorded) return null;
-  const now = sourceState(await liveFingerprint(realPath, dbPath));
+  const now = await liveSourceState(realPath, dbPath);
   return sameSourceState(recorded, now) ? newest : null;
 }
 
@@ -255,7 +255,7 @@ export async function backupDatabase(opts: BackupOptions): Promise<BackupResult>
           journalMode: snap.journalMode,
           walFramesApplied: snap.walFramesApplied,
           journalPagesRolledBack: snap.journalPagesRolledBack,
-          state: sourceState(snap.fingerprint),
+          state: sourceState(snap.fingerprint, snap.walCopied),
         },
         pageSize: info.pageSize,
         pageCount: info.pageCount,

@@ -48,7 +48,8 @@ export interface SourceState {
   mtimeNs: string;
   /** the 100-byte database header, hex (its change counter included) */
   head: string;
-  wal: { ino: string; size: number; head: string } | null;
+  /** the WAL as copied: its length and, since 0.4, the SHA-256 of those bytes (without it, never unchanged) */
+  wal: { ino: string; size: number; head: string; sha256?: string } | null;
   journal: boolean;
 }
 
@@ -140,7 +141,7 @@ const MANIFEST_SHAPE = obj({
   source: obj({
     path: str, realPath: opt(str), dev: opt(digits), ino: opt(digits), id: opt(str),
     sizeBytes: count, journalMode: oneOf('wal', 'rollback'), walFramesApplied: count, journalPagesRolledBack: count,
-    state: opt(obj({ ino: digits, size: count, mtimeNs: digits, head: str, journal: bool, wal: (v) => (v === null ? null : obj({ ino: digits, size: count, head: str })(v)) })),
+    state: opt(obj({ ino: digits, size: count, mtimeNs: digits, head: str, journal: bool, wal: (v) => (v === null ? null : obj({ ino: digits, size: count, head: str, sha256: opt(str) })(v)) })),
   }),
   pageSize: count,
   pageCount: count,

@@ -28,7 +28,7 @@ import { loadManifest, ManifestRead, sha256File } from './manifest';
 import { backupBaseName, formatTimestamp } from './naming';
 import { defaultBackupDir, preRestoreDir } from './paths';
 import { ensurePrivateDir, makePrivateDirExclusive } from './perms';
-import { Fingerprint, liveFingerprint, sameLiveState } from './snapshot';
+import { Fingerprint, liveFingerprint, liveWalDigest, sameLiveState, WalDigest } from './snapshot';
 import { planOnlineRestore } from './onlinePlan';
 import { DEFAULT_SAFETY_SETS, pruneSafetyCopies } from './safety';
 import { OnlineSession, probeInUse, sqliteLockSupport } from './sqliteLocks';
@@ -419,6 +419,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       // ---- safety copy, and what the live files looked like when it was taken
       let safety: BackupResult | null = null;
       let captured = null as Fingerprint | null;
+      let capturedWal = null as WalDigest | null; // the WAL bytes the safety copy holds
       const rawCopies: string[] = [];
       if (pre.liveExists) {
         progress({ phase: 'safety-copy', message: `Safety copy of ${dbPath}` });
@@ -426,7 +427,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
         try {
           safety = await backupDatabase({
             dbPath: realPath, outputDir: safetyDir, label: 'pre-restore', lockHeld: true, signal, busyTimeoutMs: opts.busyTimeoutMs, now: opts.now, locks: opts.locks,
-            hooks: { onSnapshot: (snap) => { captured = snap.fingerprint; } },
+            hooks: { onSnapshot: (snap) => { captured = snap.fingerprint; capturedWal = snap.walCopied; } },
           });
         } catch (e) {
           if (e instanceof CancelledError || e instanceof BusyError) throw e;
@@ -526,7 +527,10 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
           const now = await liveFingerprint(realPath, dbPath);
           const companionsNow = await presentCompanions(realPath);
           const appeared = companionsNow.filter((c) => !pre.companions.includes(c));
-          if (!sameLiveState(captured, now) || appeared.length) {
+          // the WAL by its bytes: commits written over an old WAL's frames keep its size and header
+          const walNow = capturedWal && now.wal ? await liveWalDigest(realPath, dbPath) : null;
+          const walMoved = !!capturedWal && !!walNow && (walNow.size !== capturedWal.size || walNow.sha256 !== capturedWal.sha256);
+          if (!sameLiveState(captured, now) || walMoved || appeared.length) {
             throw new LifeboatError(`the database changed during the restore (an application wrote to it${appeared.length ? `; ${appeared.map((a) => basename(a)).join(', ')} appeared` : ''}); stop the application and try again`, dbPath);
           }
         } else if (!pre.liveExists && (await statOrNull(realPath))) {

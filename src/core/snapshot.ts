@@ -5,6 +5,7 @@
 // together, otherwise retry with backoff up to a time budget. The committed state is then
 // rebuilt in TypeScript: committed WAL frames are applied, or a hot journal's saved pages
 // rolled back, exactly as SQLite's own recovery would. The live files are only ever read.
+import { createHash } from 'node:crypto';
 import { promises as fsp, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BusyError, NotSqliteError, throwIfAborted } from './errors';
@@ -55,6 +56,8 @@ export interface SnapshotResult {
   journalPagesRolledBack: number;
   /** the live files as they were when the copy was proven consistent */
   fingerprint: Fingerprint;
+  /** the WAL bytes this copy was built from: how many and their SHA-256 (null: no WAL was read) */
+  walCopied: WalDigest | null;
   /**
    * How consistency was proven: by re-reading alone ('lock-free'), by re-reading and then
    * confirming under SQLite's SHARED lock that nothing uncommitted was in the file
@@ -67,13 +70,16 @@ export interface SnapshotResult {
   sqliteLocks: LockSupport | null;
 }
 
+/** The length and SHA-256 of a WAL's bytes. */
+export interface WalDigest { size: number; sha256: string }
+
 /** What the live main file and its companions looked like at one moment. */
 export interface Fingerprint {
   mainSize: number;
   mainMtime: bigint;
   mainIno: bigint;
   mainHead: Buffer;
-  wal: { size: number; ino: bigint; head: Buffer } | null;
+  wal: { size: number; ino: bigint; head: Buffer; mtime: bigint } | null;
   journal: { ino: bigint; id: string } | null; // null also when present but not a live journal (empty, zeroed)
 }
 
@@ -120,7 +126,7 @@ async function fingerprint(db: string, subject: string): Promise<Fingerprint> {
   let wal: Fingerprint['wal'] = null;
   if (walSt && walSt.isFile()) {
     const head = await readCompanionHead(db, '-wal', WAL_HEADER_SIZE, subject);
-    if (head) wal = { size: Number(walSt.size), ino: walSt.ino, head };
+    if (head) wal = { size: Number(walSt.size), ino: walSt.ino, head, mtime: walSt.mtimeNs };
   }
   const jSt = await statCompanion(`${db}-journal`);
   let journal: Fingerprint['journal'] = null;
@@ -137,26 +143,69 @@ export function liveFingerprint(db: string, subject = db): Promise<Fingerprint> 
   return fingerprint(db, subject);
 }
 
-/** The fingerprint as recorded in a manifest (see SourceState). */
-export function sourceState(f: Fingerprint): SourceState {
+/**
+ * The fingerprint as recorded in a manifest (see SourceState). A WAL is recorded by the bytes
+ * the copy was built from (`walCopied`): frames appended while it was copied, or written over
+ * old frames after a WAL restart (same size, same header, maybe the same mtime), make the live
+ * WAL differ from them. Without them the state can never match.
+ */
+export function sourceState(f: Fingerprint, walCopied: WalDigest | null): SourceState {
   return {
     ino: String(f.mainIno), size: f.mainSize, mtimeNs: String(f.mainMtime), head: f.mainHead.toString('hex'),
-    wal: f.wal ? { ino: String(f.wal.ino), size: f.wal.size, head: f.wal.head.toString('hex') } : null,
+    wal: f.wal ? { ino: String(f.wal.ino), size: walCopied?.size ?? f.wal.size, head: f.wal.head.toString('hex'), ...(walCopied ? { sha256: walCopied.sha256 } : {}) } : null,
     journal: !!f.journal,
   };
 }
 
-/** Whether the live files are exactly as a manifest recorded them (no journal may be in play). */
-export function sameSourceState(a: SourceState, b: SourceState): boolean {
-  return !a.journal && !b.journal && a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.head === b.head
-    && (a.wal === null) === (b.wal === null) && (!a.wal || (a.wal.ino === b.wal!.ino && a.wal.size === b.wal!.size && a.wal.head === b.wal!.head));
+/** The live files' state now, their WAL's bytes hashed (to compare with a manifest's). */
+export async function liveSourceState(db: string, subject = db, signal?: AbortSignal): Promise<SourceState> {
+  const f = await fingerprint(db, subject);
+  let digest: WalDigest | null = null;
+  if (f.wal) {
+    const bytes = await readCompanion(db, '-wal', subject);
+    digest = bytes ? digestOf(bytes) : null;
+  }
+  throwIfAborted(signal, subject);
+  return sourceState(f, digest);
+}
+
+/** The live WAL's length and SHA-256 now (null: there is none). */
+export async function liveWalDigest(db: string, subject = db): Promise<WalDigest | null> {
+  const bytes = await readCompanion(db, '-wal', subject);
+  return bytes ? digestOf(bytes) : null;
+}
+
+function digestOf(bytes: Buffer): WalDigest {
+  return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+async function digestFile(file: string): Promise<WalDigest> {
+  const h = createHash('sha256');
+  let size = 0;
+  const fh = await fsp.open(file, 'r');
+  try {
+    for await (const chunk of fh.createReadStream({ autoClose: false })) { h.update(chunk as Buffer); size += (chunk as Buffer).length; }
+  } finally {
+    await fh.close();
+  }
+  return { size, sha256: h.digest('hex') };
+}
+
+/** Whether the live files are exactly as a manifest recorded them (no journal may be in play; a WAL by its bytes). */
+export function sameSourceState(recorded: SourceState, now: SourceState): boolean {
+  const a = recorded;
+  const b = now;
+  if (a.journal || b.journal || a.ino !== b.ino || a.size !== b.size || a.mtimeNs !== b.mtimeNs || a.head !== b.head) return false;
+  if (!a.wal || !b.wal) return !a.wal && !b.wal;
+  return a.wal.sha256 !== undefined && a.wal.ino === b.wal.ino && a.wal.size === b.wal.size && a.wal.head === b.wal.head && a.wal.sha256 === b.wal.sha256;
 }
 
 /** Whether nothing about the main file and its WAL/journal changed between two fingerprints. */
 export function sameLiveState(a: Fingerprint, b: Fingerprint): boolean {
   if (!mainUnchanged(a, b)) return false;
   if (!a.wal !== !b.wal || !a.journal !== !b.journal) return false;
-  if (a.wal && b.wal && (a.wal.size !== b.wal.size || a.wal.ino !== b.wal.ino || !a.wal.head.equals(b.wal.head))) return false;
+  // a WAL written over after a restart keeps its size and header: its mtime moves (see also walDigestOf)
+  if (a.wal && b.wal && (a.wal.size !== b.wal.size || a.wal.ino !== b.wal.ino || a.wal.mtime !== b.wal.mtime || !a.wal.head.equals(b.wal.head))) return false;
   if (a.journal && b.journal && (a.journal.ino !== b.journal.ino || a.journal.id !== b.journal.id)) return false;
   return true;
 }
@@ -439,18 +488,19 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
       // the companion is read, and a WAL read into memory is indexed, on the other core.
       const copying = fastCopy(db, dest, signal);
       const walMax = walInMemoryMax(opts.walInMemoryMax);
-      const companionRead = (async (): Promise<{ overlay?: WalOverlay | Error | null; companion?: string; journal?: Buffer | null }> => {
+      const companionRead = (async (): Promise<{ overlay?: WalOverlay | Error | null; companion?: string; journal?: Buffer | null; walCopied?: WalDigest }> => {
         if (mode === 'wal' && a.wal && a.wal.size <= walMax) {
           const wal = await readCompanion(db, '-wal', subject);
           if (!wal) return { overlay: null };
+          const walCopied = digestOf(wal);
           try {
-            return { overlay: indexWal(wal, header.pageSize) };
+            return { overlay: indexWal(wal, header.pageSize), walCopied };
           } catch (e) {
-            return { overlay: e as Error }; // reported only if the copy proves consistent
+            return { overlay: e as Error, walCopied }; // reported only if the copy proves consistent
           }
         } else if (mode === 'wal' && a.wal) {
-          await fastCopy(`${db}-wal`, walTmp, signal).catch((e) => { if (e.code !== 'ENOENT') throw companionError(db, '-wal', subject, e); });
-          return { companion: walTmp };
+          const got = await fastCopy(`${db}-wal`, walTmp, signal).then(() => true, (e) => { if (e.code !== 'ENOENT') throw companionError(db, '-wal', subject, e); return false; });
+          return got ? { companion: walTmp, walCopied: await digestFile(walTmp) } : {};
         } else if (mode === 'rollback' && a.journal) {
           // read straight into memory (the rollback needs all of it there anyway): one read in the window
           return { journal: await readCompanion(db, '-journal', subject) };
@@ -460,7 +510,7 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
       const [copyDone, companionDone] = await Promise.allSettled([copying, companionRead]);
       if (copyDone.status === 'rejected') throw copyDone.reason;
       if (companionDone.status === 'rejected') throw companionDone.reason;
-      const { overlay, companion, journal } = companionDone.value;
+      const { overlay, companion, journal, walCopied } = companionDone.value;
       const copied = copyDone.value;
       await opts.hooks?.afterCopy?.(attempt);
       const b = await fingerprint(db, subject);
@@ -516,6 +566,7 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
           walCommits,
           journalPagesRolledBack,
           fingerprint: b,
+          walCopied: walCopied ?? null,
           method,
           lockHeldMs,
           sqliteLocks: support,
@@ -585,7 +636,7 @@ export async function takeSnapshot(dbArg: string, dest: string, opts: SnapshotOp
       if (opts.fsync !== false) await fsyncFile(dest);
       return {
         journalMode: 'rollback', attempts: attempt, pageSize: fin.header.pageSize, pageCount: fin.pageCount, sourceSize: a.mainSize,
-        header: fin.header, walFramesApplied: 0, walCommits: 0, journalPagesRolledBack: 0, fingerprint: a,
+        header: fin.header, walFramesApplied: 0, walCommits: 0, journalPagesRolledBack: 0, fingerprint: a, walCopied: null,
         method: 'under lock', lockHeldMs, sqliteLocks: support,
       };
     }

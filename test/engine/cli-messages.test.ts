@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/backup';
-import { cli, printedBackup, sqlite3, tmpDir } from '../helpers';
+import { spawn } from 'node:child_process';
+import { cli, printedBackup, ROOT, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
 import { makeRollbackDb, makeWalCrashDb } from './support/fixtures';
 import { describeRun, parseJsonOut } from './support/oracle';
 
@@ -102,4 +103,41 @@ test('help backup prints the backup help; in-memory databases and missing files 
   const r = cli(['backup', '--db-path', missing]);
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim(), `lifeboat: ${missing}: no such file (check --db-path, or the Data Source of ConnectionStrings__DefaultConnection)`);
+});
+
+test('unchanged is judged by the WAL\'s bytes: a commit written over a restarted WAL\'s old frames (same size, same header) is a change', { timeout: 60_000 }, async () => {
+  const root = tmpDir('lifeboat-msg-');
+  const db = join(root, 'reuse.db');
+  const out = join(root, 'out');
+  const child = spawn(WRITER_NODE, [join(ROOT, 'test', 'support', 'wal-reuser.cjs'), db], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: { type: string; walSize: number }[] = [];
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) { lines.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
+  });
+  const next = async (n: number) => { while (lines.length < n) await new Promise((r) => setTimeout(r, 10)); return lines[n - 1]; };
+  try {
+    const ready = await next(1);
+    child.stdin!.write('insert first after the restart\n');
+    const a = await next(2);
+    assert.equal(a.walSize, ready.walSize, 'the restarted WAL keeps its size');
+    const walHead = readFileSync(`${db}-wal`).subarray(0, 32);
+    const first = await backupDatabase({ dbPath: db, outputDir: out });
+    assert.equal(first.unchanged, undefined);
+    child.stdin!.write('insert second after the restart\n');
+    const b = await next(3);
+    assert.equal(b.walSize, ready.walSize, 'still the same size: the commit went over old frames');
+    assert.ok(readFileSync(`${db}-wal`).subarray(0, 32).equals(walHead), 'and the same WAL header');
+    const second = await backupDatabase({ dbPath: db, outputDir: out });
+    assert.equal(second.unchanged, undefined, 'a commit is a change');
+    assert.notEqual(second.file, first.file);
+    assert.equal(sqlite3(second.file, "SELECT count(*) FROM t WHERE v = 'second after the restart';"), '1');
+    // and with nothing written since, the next one is unchanged (by the same bytes)
+    const third = await backupDatabase({ dbPath: db, outputDir: out });
+    assert.equal(third.file, second.file);
+    assert.ok(third.unchanged);
+  } finally {
+    child.kill('SIGKILL');
+  }
 });

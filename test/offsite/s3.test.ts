@@ -58,10 +58,10 @@ async function setup(prefix: string, extra: Record<string, unknown> = {}): Promi
   return { m, db, nas };
 }
 
-async function backupJson(m: Machine, db: string, dests = ['ceph', 'nas']) {
-  const r = await run(m, ['backup', '--db-path', db, ...dests.flatMap((d) => ['--offsite', d]), '--json']);
+async function backupJson(m: Machine, db: string, dests = ['ceph', 'nas'], extra: string[] = []) {
+  const r = await run(m, ['backup', '--db-path', db, ...dests.flatMap((d) => ['--offsite', d]), '--json', ...extra]);
   assert.equal(r.status, 0, r.text);
-  return JSON.parse(r.stdout) as { file: string; offsite: { destination: string; status: string; reason: string | null; key: string | null }[] };
+  return JSON.parse(r.stdout) as { file: string; unchanged?: unknown; offsite: { destination: string; status: string; reason: string | null; key: string | null }[] };
 }
 
 test('init writes the identity 0600 and, in the destination, LIFEBOAT-REMOTE.json and the wrapped identity', async () => {
@@ -128,9 +128,17 @@ test('backup --offsite: bucket and folder get byte-identical age objects; list i
   assert.equal(rows[0].name, manifest.file);
 
   proxy.seen.length = 0;
+  // unchanged since that backup: no new file, and it is already there
   const second = await backupJson(m, db);
+  assert.ok(second.unchanged, 'the backup found the database unchanged');
+  assert.equal(second.file, first.file);
   assert.deepEqual(second.offsite.map((o) => o.status), ['skipped', 'skipped']);
-  assert.match(second.offsite[0].reason!, /^unchanged: /);
+  assert.equal(second.offsite[0].reason, 'already committed there');
+  // --force makes a second file of the same bytes: the destinations keep their copy of them
+  const forced = await backupJson(m, db, ['ceph', 'nas'], ['--force']);
+  assert.notEqual(forced.file, first.file);
+  assert.deepEqual(forced.offsite.map((o) => o.status), ['skipped', 'skipped']);
+  assert.match(forced.offsite[0].reason!, /^unchanged: /);
   assert.equal(proxy.count('PutObject') + proxy.count('UploadPart') + proxy.count('CreateMultipartUpload'), 0, 'nothing uploaded for an unchanged database');
 
   sqlite3(db, "INSERT INTO Genre (Name) VALUES ('Lifeboat')");

@@ -12,6 +12,7 @@ export const M = {
   restoreTitle: (db: string) => `Restore ${db} from a backup?`,
   restoreButton: 'Restore',
   compareButton: 'Compare',
+  cancelButton: 'Cancel',
   restoreOtherButton: "Restore Other Database's Backup",
   inUseTitle: (db: string) => `${db} is in use by another process`,
   inUseDetail: (reasons: string[], online: boolean) => `${reasons.join('\n')}\n\n${online
@@ -39,10 +40,27 @@ export const M = {
   dontAskAgain: "Don't Ask Again",
   added: (db: string) => `Added ${db} to Lifeboat.`,
   addFilter: 'SQLite databases',
-  statusNone: 'no backups',
-  statusTooltip: (db: string, age: string, rpo: number) => `Stalest database: ${db}, newest backup ${age}. RPO: ${rpo} h. Click to open Lifeboat.`,
+  protectionText: { fresh: 'backed up within the RPO', stale: 'newest backup is older than the RPO', none: 'no backup yet', failed: 'the last backup failed' } as Record<'fresh' | 'stale' | 'none' | 'failed', string>,
+  badgeTooltip: (failed: number, stale: number, none: number) => [failed && `${failed} failing`, stale && `${stale} older than the RPO`, none && `${none} never backed up`].filter(Boolean).join(', '),
+  scheduledFailed: (why: 'scheduled' | 'start-up', db: string, line: string) => `Lifeboat: the ${why} backup of ${db} failed: ${line}`,
+  retry: 'Retry',
+  removeTitle: (db: string) => `Stop managing ${db}?`,
+  removeDetail: 'Lifeboat will no longer list or back it up. The database file and its backups stay where they are; you can add it again at any time.',
+  removeButton: 'Stop Managing',
+  removed: (db: string) => `Lifeboat no longer manages ${db}.`,
+  undo: 'Undo',
+  copiedPath: (p: string) => `This editor cannot open the system's file manager: copied the path ${p}`,
+  openInNewWindow: 'Open Folder in New Window',
+  undoTitle: (db: string, when: string) => `Undo the restore of ${db}? It goes back to the state kept before the restore of ${when}.`,
+  rehearsalPassed: (left: number) => left ? `Restore rehearsal passed. The drill passes once every step is ticked (${left} left).` : 'Restore rehearsal passed, and every step is ticked: the drill passed.',
   size: fmtBytes,
 };
+
+/** A message as one line for a notification: whitespace folded, at most ~300 characters. */
+export function oneLine(s: string, max = 300): string {
+  const flat = s.replace(/\s*\n\s*/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
 
 /** "just now", "5 min ago", "2 h ago", "3 days ago" (the core's rule, for the CLI and here). */
 export const ago = formatAgo;

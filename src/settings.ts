@@ -25,6 +25,8 @@ export interface Settings {
   busyTimeoutSeconds: number;
   /** use SQLite's own locks where the runtime has them */
   useSqliteLocks: boolean;
+  /** safety sets kept per database after restores */
+  safetyCopies: number;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -52,6 +54,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     drillIntervalDays: num('drillIntervalDays', 90, 1),
     busyTimeoutSeconds: num('busyTimeoutSeconds', 30, 1),
     useSqliteLocks: c.get<boolean>('useSqliteLocks', true) !== false,
+    safetyCopies: Math.floor(num('safetyCopies', 3, 1)),
   };
 }
 

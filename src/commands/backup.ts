@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { M } from '../messages';
-import { Ctx, resolveDatabase } from './context';
+import { Ctx, resolveDatabase, revealPath } from './context';
 
 export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
   const db = await resolveDatabase(ctx, arg);
@@ -11,7 +11,7 @@ export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<st
     const r = await ctx.service.backup(db, 'notification');
     if (!ctx.registry.find(db)) await ctx.registry.refresh();
     void vscode.window.showInformationMessage(M.backupDone(path.basename(db), path.basename(r.file)), 'Reveal').then((c) => {
-      if (c === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.file));
+      if (c === 'Reveal') void revealPath(r.file);
     });
     return r.file;
   } catch (e) {

@@ -73,3 +73,29 @@ export function requireTrust(): boolean {
   void vscode.window.showWarningMessage(M.untrusted);
   return false;
 }
+
+/**
+ * Shows a file or folder where the user can reach it: the system's file manager on a desktop
+ * VS Code; in a browser or remote window (no file manager of this machine to open), the
+ * Explorer when it is inside the workspace, else its path on the clipboard with an offer to
+ * open its folder in a new window.
+ */
+export async function revealPath(file: string): Promise<void> {
+  const uri = vscode.Uri.file(file);
+  const local = vscode.env.uiKind === vscode.UIKind.Desktop && !vscode.env.remoteName;
+  if (local) {
+    await vscode.commands.executeCommand('revealFileInOS', uri);
+    return;
+  }
+  if (vscode.workspace.getWorkspaceFolder(uri)) {
+    await vscode.commands.executeCommand('revealInExplorer', uri);
+    return;
+  }
+  await vscode.env.clipboard.writeText(file);
+  const c = await vscode.window.showInformationMessage(M.copiedPath(file), M.openInNewWindow);
+  if (c === M.openInNewWindow) {
+    const st = await vscode.workspace.fs.stat(uri).then((s) => s, () => undefined);
+    const folder = st && st.type & vscode.FileType.Directory ? uri : vscode.Uri.file(path.dirname(file));
+    await vscode.commands.executeCommand('vscode.openFolder', folder, { forceNewWindow: true });
+  }
+}

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { M } from '../messages';
 import { BackupNode, DatabaseNode } from '../views/databasesTree';
-import { Ctx, requireTrust, resolveDatabase } from './context';
+import { Ctx, requireTrust, resolveDatabase, revealPath } from './context';
 
 export async function pruneCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   if (!requireTrust()) return; // deleting backups needs a trusted workspace, as Delete does
@@ -30,7 +30,7 @@ export async function openBackupFolderCommand(ctx: Ctx, arg?: unknown): Promise<
   if (!db) return;
   const dir = ctx.service.backupDir(db);
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-  await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+  await revealPath(dir);
 }
 
 function targetFile(arg: unknown): string | undefined {
@@ -42,7 +42,7 @@ function targetFile(arg: unknown): string | undefined {
 
 export async function revealCommand(_ctx: Ctx, arg?: unknown): Promise<void> {
   const f = targetFile(arg);
-  if (f) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(f));
+  if (f) await revealPath(f);
 }
 
 export async function copyPathCommand(_ctx: Ctx, arg?: unknown): Promise<void> {

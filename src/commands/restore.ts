@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight } from '../core';
 import { ago, M } from '../messages';
-import { BackupNode } from '../views/databasesTree';
-import { Ctx, pickBackup, requireTrust, resolveDatabase } from './context';
+import { BackupNode, SafetyNode } from '../views/databasesTree';
+import { Ctx, pickBackup, requireTrust, resolveDatabase, revealPath } from './context';
 
 export const COMPARE_SCHEME = 'lifeboat-compare';
 
@@ -24,22 +24,32 @@ export class CompareDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-function tableSummary(tables: Record<string, number>, max = 12): string {
-  const rows = Object.entries(tables);
-  if (!rows.length) return 'no tables';
-  const shown = rows.slice(0, max).map(([t, n]) => `${t} ${n}`).join(', ');
-  return rows.length > max ? `${shown}, … (${rows.length} tables)` : shown;
+/** Row counts of the live database now (in the engine process, from a consistent snapshot). */
+async function liveCounts(ctx: Ctx, dbPath: string): Promise<{ tables: Record<string, number> } | { error: string }> {
+  try {
+    return { tables: (await ctx.service.inspectLive(dbPath)).tables };
+  } catch (e) {
+    return { error: `The live database could not be read: ${describeError(e)}` };
+  }
 }
 
-/** Opens the comparison document and returns a short summary of the differences for the dialog. */
-async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, backup: RestorePreflight['backup']): Promise<string> {
-  let live: Record<string, number> = {};
-  let liveNote = '';
-  try {
-    live = (await ctx.service.inspectLive(dbPath)).tables;
-  } catch (e) {
-    liveNote = `The live database could not be read: ${describeError(e)}`;
-  }
+/** "Track 3503 (live 3403), Album 347, …": the backup's counts, with the live one where it differs. */
+function rowsLine(backup: Record<string, number>, live: Record<string, number> | null, max = 12): string {
+  const names = [...new Set([...Object.keys(backup), ...Object.keys(live ?? {})])].sort();
+  if (!names.length) return 'no tables';
+  const one = (t: string) => {
+    const b = backup[t];
+    const l = live?.[t];
+    if (live && b !== l) return `${t} ${b ?? 'missing'} (live ${l ?? 'missing'})`;
+    return `${t} ${b}`;
+  };
+  const shown = names.slice(0, max).map(one).join(', ');
+  return names.length > max ? `${shown}, … (${names.length} tables)` : shown;
+}
+
+/** Opens the comparison, rendered, beside the dialog; returns a summary of the differences and the tab it opened. */
+async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, backup: RestorePreflight['backup'], counted: Awaited<ReturnType<typeof liveCounts>>): Promise<{ summary: string; uri: vscode.Uri }> {
+  const live = 'tables' in counted ? counted.tables : {};
   const names = [...new Set([...Object.keys(live), ...Object.keys(backup.tables)])].sort();
   const lines = [
     `# ${path.basename(dbPath)}: live database vs backup`,
@@ -48,7 +58,7 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
     `- Backup: \`${backupFile}\``,
     '',
   ];
-  if (liveNote) lines.push(liveNote, '');
+  if ('error' in counted) lines.push(counted.error, '');
   lines.push('| table | live rows | backup rows | difference |', '|---|---:|---:|---:|');
   for (const t of names) {
     const a = live[t];
@@ -58,44 +68,62 @@ async function showComparison(ctx: Ctx, docs: CompareDocuments, dbPath: string, 
   }
   const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${path.basename(dbPath)} live vs backup.md` });
   docs.set(uri, lines.join('\n') + '\n');
-  const doc = await vscode.workspace.openTextDocument(uri);
-  await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: false });
+  // rendered, beside the dialog (a raw markdown tab behind the modal was easy to miss)
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
   ctx.log.info(`Compared ${dbPath} with ${backupFile}`);
-  if (liveNote) return liveNote;
+  if ('error' in counted) return { summary: counted.error, uri };
   const diffs = names.filter((t) => live[t] !== backup.tables[t]);
-  if (!diffs.length) return 'Live vs backup: every table has the same number of rows.';
+  if (!diffs.length) return { summary: 'Live vs backup: every table has the same number of rows.', uri };
   const shown = diffs.slice(0, 12).map((t) => `${t}: ${live[t] ?? 'missing'} → ${backup.tables[t] ?? 'missing'}`);
-  return `Live → backup row counts that differ:\n${shown.join('\n')}${diffs.length > 12 ? `\n… and ${diffs.length - 12} more (see the comparison)` : ''}`;
+  return { summary: `Live → backup row counts that differ:\n${shown.join('\n')}${diffs.length > 12 ? `\n… and ${diffs.length - 12} more (see the comparison)` : ''}`, uri };
 }
 
-/** The modal confirmation; "Compare" opens the row counts side by side and asks again with the differences. */
-function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined) {
+/** Closes the rendered comparison (and its source, if open) once the restore is decided. */
+async function closeComparison(uri: vscode.Uri | undefined): Promise<void> {
+  if (!uri) return;
+  const name = path.basename(uri.path);
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.label.includes(name.replace(/\.md$/, '')) || (t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()));
+  if (tabs.length) await vscode.window.tabGroups.close(tabs);
+}
+
+/**
+ * The modal confirmation. "Compare" comes first (the default button is never the destructive
+ * one); it opens the comparison beside the dialog and asks again with the differences, and then
+ * Cancel is the default. The comparison closes with the restore.
+ */
+function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined, opened: { uri?: vscode.Uri }) {
   return async (p: RestorePreflight): Promise<boolean> => {
     const size = entry?.sizeBytes ?? p.backupSizeBytes;
     const createdAt = entry?.createdAt ?? p.backupCreatedAt;
     const when = createdAt ? `${ago(createdAt)} (${new Date(createdAt).toLocaleString()})` : '';
     const other = p.otherSource;
+    const counted = p.liveExists ? await liveCounts(ctx, p.dbPath) : { tables: {} };
+    const live = 'tables' in counted && p.liveExists ? counted.tables : null;
     const lines = [
       ...(other ? [`Warning: this backup was made from ANOTHER database: ${p.sourcePath}`] : p.ownership === 'other' ? [`Made from: ${p.sourcePath}`] : []),
-      `Target: ${p.dbPath}${p.viaLink ? ` (a link to ${p.realPath})` : ''}${p.liveExists ? '' : ' (does not exist now: it will be created)'}`,
+      `Target: ${p.dbPath}${p.viaLink ? ` (a link to ${p.realPath})` : ''}${p.liveExists ? ` (${fmtBytes(p.liveSizeBytes)} now)` : ' (does not exist now: it will be created)'}`,
       `Backup: ${path.basename(p.backupFile)} — ${when ? when + ', ' : ''}${fmtBytes(size)}, integrity ok${p.backup.checksumMatch ? ', checksum matches' : ''}`,
-      `Rows: ${tableSummary(p.backup.tables)}`,
+      `Rows in the backup: ${rowsLine(p.backup.tables, live)}`,
+      ...('error' in counted ? [counted.error] : []),
       `Safety copy: the current database is copied first to ${p.safetyDir}`,
       ...p.warnings.map((w) => `Note: ${w}`),
       ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
     ];
     const restoreLabel = other ? M.restoreOtherButton : M.restoreButton;
+    const cancel: vscode.MessageItem = { title: M.cancelButton, isCloseAffordance: true };
     let differences: string | undefined;
     for (;;) {
       const detail = differences ? [...lines, '', differences].join('\n') : lines.join('\n');
-      // "Compare" comes first so that the default button is never the destructive one.
-      const buttons = differences ? [restoreLabel] : [M.compareButton, restoreLabel];
+      // First Compare, then (after comparing) Cancel: Enter never restores.
+      const buttons: vscode.MessageItem[] = differences ? [cancel, { title: restoreLabel }] : [{ title: M.compareButton }, { title: restoreLabel }];
       const choice = await vscode.window.showWarningMessage(M.restoreTitle(path.basename(p.dbPath)), { modal: true, detail }, ...buttons);
-      if (choice === M.compareButton) {
-        differences = await showComparison(ctx, docs, p.dbPath, p.backupFile, p.backup);
+      if (choice?.title === M.compareButton) {
+        const c = await showComparison(ctx, docs, p.dbPath, p.backupFile, p.backup, counted);
+        opened.uri = c.uri;
+        differences = c.summary;
         continue;
       }
-      return choice === restoreLabel;
+      return choice?.title === restoreLabel;
     }
   };
 }
@@ -103,11 +131,12 @@ function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefi
 export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry, how: { force?: boolean; method?: 'swap' | 'online' } = {}): Promise<boolean> {
   try {
     // a backup of another database is allowed only through the modal's explicit button
-    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry), how);
+    const opened: { uri?: vscode.Uri } = {};
+    const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry, opened), how).finally(() => closeComparison(opened.uri));
     const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
     void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath), r.method), ...buttons).then(async (c) => {
       if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
-      if (c === M.revealSafetyCopy) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.safetyCopy ?? r.safetyDir));
+      if (c === M.revealSafetyCopy) await revealPath(r.safetyCopy ?? r.safetyDir);
     });
     return true;
   } catch (e) {
@@ -134,6 +163,12 @@ export async function restoreDatabaseCommand(ctx: Ctx, docs: CompareDocuments, a
   const entry = await pickBackup(ctx, db);
   if (!entry) return false;
   return restoreFromBackup(ctx, docs, db, entry.file, entry);
+}
+
+/** Undo Restore from the tree: a safety copy, after its own confirmation. */
+export async function undoRestoreCommand(ctx: Ctx, docs: CompareDocuments, arg?: unknown): Promise<boolean> {
+  if (!requireTrust() || !(arg instanceof SafetyNode) || !arg.copy.file) return false;
+  return restoreFromBackup(ctx, docs, arg.db.path, arg.copy.file);
 }
 
 export async function restoreLatestCommand(ctx: Ctx, docs: CompareDocuments, arg?: unknown): Promise<boolean> {

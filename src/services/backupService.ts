@@ -3,12 +3,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  BackupEntry, BackupResult, CancelledError, deleteBackup, describeError, InspectResult, listBackups, Manifest, pruneBackups, PruneResult,
+  BackupEntry, BackupResult, CancelledError, deleteBackup, describeError, InspectResult, LifeboatError, listBackups, listSafetyCopies, Manifest, pruneBackups, PruneResult,
+  SafetyCopy,
   RestorePreflight, RestoreResult, setPinned, verifyBackup, VerifyResult,
 } from '../core';
 import type { RehearsalOptions, RehearsalResult } from '../core/drills/rehearsal';
 import type { EngineHost } from '../core/engineHost';
-import { M } from '../messages';
+import { M, oneLine } from '../messages';
 import { backupDirOf, readSettings, retentionPolicy } from '../settings';
 
 export type ProgressPlace = 'notification' | 'window';
@@ -22,6 +23,7 @@ export class BackupService implements vscode.Disposable {
   /** fires with a database path whose backups changed (undefined: all) */
   readonly onDidChange = this.emitter.event;
   private readonly cache = new Map<string, Promise<BackupEntry[]>>();
+  private readonly safetyCache = new Map<string, Promise<SafetyCopy[]>>();
   private readonly running = new Set<string>();
   private readonly watchers = new Map<string, vscode.Disposable>();
 
@@ -44,6 +46,19 @@ export class BackupService implements vscode.Disposable {
     return p;
   }
 
+  /** The safety copies earlier restores kept (newest first), for Undo. */
+  safetyCopies(dbPath: string): Promise<SafetyCopy[]> {
+    let p = this.safetyCache.get(dbPath);
+    if (!p) {
+      p = listSafetyCopies(dbPath, this.backupDir(dbPath)).catch((e) => {
+        this.log.warn(`Listing the safety copies of ${dbPath} failed: ${describeError(e)}`);
+        return [];
+      });
+      this.safetyCache.set(dbPath, p);
+    }
+    return p;
+  }
+
   /** Backups written by someone else (the CLI from cron, another window) show up too. */
   private watch(dbPath: string): void {
     const dir = this.backupDir(dbPath);
@@ -58,8 +73,7 @@ export class BackupService implements vscode.Disposable {
   }
 
   invalidate(dbPath?: string): void {
-    if (dbPath) this.cache.delete(dbPath);
-    else this.cache.clear();
+    if (dbPath) { this.cache.delete(dbPath); this.safetyCache.delete(dbPath); } else { this.cache.clear(); this.safetyCache.clear(); }
     this.emitter.fire(dbPath);
   }
 
@@ -120,7 +134,7 @@ export class BackupService implements vscode.Disposable {
       return r;
     } catch (e) {
       if (!(e instanceof CancelledError)) {
-        this.log.error(`Backup of ${dbPath} failed: ${describeError(e)}`, e as Error);
+        this.logFailure(`Backup of ${dbPath}`, e);
         await this.setFailure(dbPath, { at: new Date().toISOString(), message: describeError(e) });
       }
       throw e;
@@ -139,33 +153,62 @@ export class BackupService implements vscode.Disposable {
   }
 
   /**
-   * Restores in the engine process. Validation runs before any progress is shown; the
-   * confirmation (the modal) comes before the restore proper, and only then "Restoring…".
+   * Restores in the engine process. While the backup is checked only the status bar says so; the
+   * confirmation (the modal) comes next, and only once the user confirmed does a cancellable
+   * "Restoring …" notification appear: nothing says "Restoring" before anyone agreed to it.
    */
   async restore(backupFile: string, dbPath: string, confirm: (p: RestorePreflight) => Promise<boolean>, opts: { force?: boolean; allowOtherSource?: boolean; method?: 'swap' | 'online' } = {}): Promise<RestoreResult> {
     const s = readSettings(vscode.Uri.file(dbPath));
+    const ac = new AbortController();
+    let report: (m: string) => void = () => undefined;
+    const ends: (() => void)[] = [];
+    const progress = (location: vscode.ProgressLocation, title: string, cancellable: boolean) => new Promise<void>((started) => {
+      void vscode.window.withProgress({ location, title, cancellable }, (p, token) => {
+        token.onCancellationRequested(() => ac.abort());
+        report = (m) => p.report({ message: m });
+        started();
+        return new Promise<void>((end) => ends.push(end));
+      });
+    });
+    const finish = () => { for (const e of ends.splice(0)) e(); };
+    await progress(vscode.ProgressLocation.Window, `Lifeboat: checking ${path.basename(backupFile)}`, false);
+    const confirmed = async (p: RestorePreflight): Promise<boolean> => {
+      finish();
+      const yes = await confirm(p);
+      if (yes) await progress(vscode.ProgressLocation.Notification, `Restoring ${path.basename(dbPath)}`, true);
+      return yes;
+    };
     try {
-      const r = await this.withProgress(`Restoring ${path.basename(dbPath)}`, 'notification', (signal, report) =>
-        this.engine.call('restore', {
-          backupFile,
-          dbPath,
-          outputDir: this.backupDir(dbPath),
-          requireTables: s.requiredTables,
-          busyTimeoutMs: s.busyTimeoutSeconds * 1000,
-          force: opts.force,
-          allowOtherSource: opts.allowOtherSource,
-          locks: s.useSqliteLocks,
-          method: opts.method,
-        }, { signal, confirm, onProgress: (p) => report(p.message) }));
+      const r = await this.engine.call('restore', {
+        backupFile,
+        dbPath,
+        outputDir: this.backupDir(dbPath),
+        requireTables: s.requiredTables,
+        busyTimeoutMs: s.busyTimeoutSeconds * 1000,
+        force: opts.force,
+        allowOtherSource: opts.allowOtherSource,
+        locks: s.useSqliteLocks,
+        method: opts.method,
+        keepSafetyCopies: s.safetyCopies,
+      }, { signal: ac.signal, confirm: confirmed, onProgress: (p) => report(p.message) });
       this.log.info(`Restored ${dbPath} from ${backupFile} (${r.method === 'online' ? 'online, through SQLite' : 'file swap'}); safety set ${r.safetyDir}; moved aside: ${r.movedCompanions.join(', ') || 'none'}`);
       for (const w of r.warnings) this.log.warn(w);
       return r;
     } catch (e) {
-      if (!(e instanceof CancelledError)) this.log.error(`Restore of ${dbPath} from ${backupFile} failed: ${describeError(e)}`, e as Error);
+      if (!(e instanceof CancelledError) && (e as Error).name !== 'NotConfirmedError') this.logFailure(`Restore of ${dbPath} from ${backupFile}`, e);
       throw e;
     } finally {
+      finish();
       this.invalidate(dbPath);
     }
+  }
+
+  /** One line in the log for a failure, and the detail (integrity_check's every message) once, below it. */
+  logFailure(what: string, e: unknown): void {
+    this.log.error(`${what} failed: ${describeError(e)}`);
+    const detail = (e as { detail?: unknown })?.detail;
+    if (typeof detail === 'string' && detail) this.log.error(`  ${detail.split('\n').join('\n  ')}`);
+    if (!(e instanceof LifeboatError) && e instanceof Error && e.stack) this.log.debug(e.stack);
   }
 
   async prune(dbPath: string): Promise<PruneResult> {
@@ -214,7 +257,7 @@ export class BackupService implements vscode.Disposable {
       void vscode.window.showInformationMessage(M.cancelled(what));
       return;
     }
-    const choice = await vscode.window.showErrorMessage(M.failed(what, describeError(e)), M.showLog);
+    const choice = await vscode.window.showErrorMessage(M.failed(what, oneLine(describeError(e))), M.showLog);
     if (choice === M.showLog) this.log.show();
   }
 

@@ -16,6 +16,8 @@ export interface DatabaseInfo {
   name: string;
   source: 'workspace' | 'setting' | 'added';
   folder?: vscode.WorkspaceFolder;
+  /** the live file's size when last scanned (bytes; -1 when it could not be read) */
+  size?: number;
 }
 
 export class DatabaseRegistry implements vscode.Disposable {
@@ -26,6 +28,8 @@ export class DatabaseRegistry implements vscode.Disposable {
   private scanning: Promise<void> | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private shown = ''; // what the last change event showed: each database's path, source and size
+  /** whether a scan has run yet (the extension scans only once Lifeboat is used, or a schedule is on) */
+  scanned = false;
 
   constructor(private readonly state: vscode.Memento, private readonly log: vscode.LogOutputChannel, private readonly engine: EngineHost) {}
 
@@ -137,6 +141,8 @@ export class DatabaseRegistry implements vscode.Disposable {
     // views only when the list or a size changed (a re-rendered tree also drops the row that a
     // context menu opened at that moment was meant for).
     const sizes = await Promise.all(this.databases.map((d) => fsp.stat(d.path).then((st) => st.size, () => -1)));
+    this.databases.forEach((d, i) => { d.size = sizes[i]; });
+    this.scanned = true;
     const shown = JSON.stringify(this.databases.map((d, i) => [d.path, d.source, sizes[i]]));
     if (shown === this.shown) return;
     this.shown = shown;

@@ -1,46 +1,73 @@
-// Scheduled backups. The schedule lives in the backups themselves (their manifests' times),
-// so it survives restarts: on startup and on each tick, every database whose newest backup
-// is older than the interval is backed up.
+// Scheduled backups. The schedule lives in the backups themselves (their manifests' times, and
+// the checks that found a database unchanged), so it survives restarts: a timer is set for the
+// moment the first database falls due (its newest backup + the interval), not polled, so that
+// "every minute" means every minute. A scheduled or start-up backup that fails says so, once per
+// database until one succeeds again, with Show Log and Retry.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../core';
+import { describeError, isDue, nextRunAt } from '../core';
+import { M, oneLine } from '../messages';
 import { BackupService } from '../services/backupService';
 import { DatabaseRegistry } from '../services/registry';
 import { readSettings } from '../settings';
 
-const TICK_MS = 60_000;
+/** Re-read the plan at least this often (files written by the CLI from cron change it too). */
+const MAX_WAIT_MS = 15 * 60_000;
 
 export class Scheduler implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  /** databases whose current streak of failures the user was told about */
+  private readonly notified = new Set<string>();
+  private readonly subs: vscode.Disposable[] = [];
+  /** when the timer fires next (tests read it) */
+  nextAt: number | null = null;
 
-  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService, private readonly log: vscode.LogOutputChannel) {
+    // a backup made by hand (or a new database) moves the next due time
+    this.subs.push(service.onDidChange(() => { if (!this.busy) void this.plan(); }), registry.onDidChange(() => void this.plan()));
+  }
 
-  /** (Re)reads the settings; starts or stops ticking. */
+  /** (Re)reads the settings; plans the next run or stops. */
   configure(): void {
     const s = readSettings();
-    clearInterval(this.timer);
+    if (s.scheduleEnabled) this.log.info(`Scheduled backups every ${s.scheduleIntervalMinutes} min`);
+    void this.plan();
+  }
+
+  private async plan(): Promise<void> {
+    clearTimeout(this.timer);
     this.timer = undefined;
-    if (s.scheduleEnabled) {
-      this.timer = setInterval(() => void this.tick(), TICK_MS);
-      this.log.info(`Scheduled backups every ${s.scheduleIntervalMinutes} min`);
-    }
+    this.nextAt = null;
+    const s = readSettings();
+    if (!s.scheduleEnabled) return;
+    const interval = s.scheduleIntervalMinutes * 60_000;
+    const fresh = await Promise.all(this.registry.list().map(async (d) => (await this.service.list(d.path)).find((b) => b.verified)?.freshAt ?? null));
+    const at = nextRunAt(fresh, interval);
+    if (at === null) return;
+    this.nextAt = Math.min(at, Date.now() + MAX_WAIT_MS);
+    this.timer = setTimeout(() => void this.tick(), Math.max(1000, this.nextAt - Date.now()));
   }
 
   /** Backs up each database whose newest backup is older than `maxAgeMs` (all when 0). */
-  async runDue(maxAgeMs: number): Promise<number> {
+  async runDue(maxAgeMs: number, why: 'scheduled' | 'start-up' = 'scheduled'): Promise<number> {
     if (this.busy) return 0;
     this.busy = true;
     let done = 0;
     try {
       for (const d of this.registry.list()) {
-        const newest = (await this.service.list(d.path))[0];
-        const age = newest ? Date.now() - new Date(newest.createdAt).getTime() : Infinity;
-        if (age < maxAgeMs) continue;
+        const newest = (await this.service.list(d.path)).find((b) => b.verified);
+        if (maxAgeMs > 0 && !isDue(newest?.freshAt ?? null, maxAgeMs)) continue;
         try {
           await this.service.backup(d.path, 'window');
+          this.notified.delete(d.path);
           done++;
         } catch (e) {
-          this.log.warn(`Scheduled backup of ${d.path} failed: ${describeError(e)}`);
+          this.log.warn(`${why === 'scheduled' ? 'Scheduled' : 'Start-up'} backup of ${d.path} failed: ${describeError(e)}`);
+          if ((e as Error).name !== 'CancelledError' && !this.notified.has(d.path)) {
+            this.notified.add(d.path);
+            void this.tell(d.path, why, e);
+          }
         }
       }
     } finally {
@@ -49,13 +76,28 @@ export class Scheduler implements vscode.Disposable {
     return done;
   }
 
+  /** One notification per failure streak: the first problem, Show Log, Retry. */
+  private async tell(dbPath: string, why: 'scheduled' | 'start-up', e: unknown): Promise<void> {
+    const c = await vscode.window.showErrorMessage(M.scheduledFailed(why, path.basename(dbPath), oneLine(describeError(e))), M.showLog, M.retry);
+    if (c === M.showLog) this.service.log.show();
+    if (c === M.retry) {
+      try {
+        await this.service.backup(dbPath, 'notification');
+        this.notified.delete(dbPath);
+      } catch (e2) {
+        await this.service.reportError(`Backup of ${path.basename(dbPath)}`, e2);
+      }
+    }
+  }
+
   async tick(): Promise<void> {
     const s = readSettings();
-    if (!s.scheduleEnabled) return;
-    await this.runDue(s.scheduleIntervalMinutes * 60_000);
+    if (s.scheduleEnabled) await this.runDue(s.scheduleIntervalMinutes * 60_000);
+    await this.plan();
   }
 
   dispose(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
+    for (const d of this.subs) d.dispose();
   }
 }

@@ -1,19 +1,26 @@
-// The "Databases" view: each database with the age of its newest backup, and its backups
-// (newest first) as children. Reads manifests only, never database contents.
+// The "Databases" view: each database with its protection state, the age of its newest backup
+// and its live size; under it its backups (newest first) and the safety copies that earlier
+// restores kept (Undo). Reads manifests only, never database contents. Rows say what matters
+// first ("✓ 2 min ago · 984 KB"); relative ages are kept current while the view is visible.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BackupEntry, fmtBytes } from '../core';
-import { ago } from '../messages';
+import { BackupEntry, fmtBytes, formatLocal, Protection, protectionOf, SafetyCopy } from '../core';
+import { ago, M } from '../messages';
 import { DatabaseInfo, DatabaseRegistry } from '../services/registry';
 import { BackupService } from '../services/backupService';
 import { readSettings } from '../settings';
 
-/** contextValue values; menus match them with `viewItem =~ /…/`. */
+/**
+ * contextValue values; menus match them with `viewItem =~ /…/`. The grammar:
+ * `database+<state>[+hasBackups]`, `backup+<pinned|unpinned>[+verified]`, `safetyCopy`.
+ */
 export const enum ItemKind {
   Database = 'database',
   Backup = 'backup',
+  Safety = 'safetyCopy',
 }
 
-export type DbState = 'none' | 'fresh' | 'stale' | 'failed' | 'running';
+export type DbState = Protection | 'running';
 
 export class DatabaseNode {
   readonly kind = ItemKind.Database;
@@ -25,38 +32,62 @@ export class BackupNode {
   constructor(readonly db: DatabaseInfo, readonly entry: BackupEntry) {}
 }
 
-export type Node = DatabaseNode | BackupNode;
+/** A safety copy an earlier restore kept: clicking it (or Undo) restores it. */
+export class SafetyNode {
+  readonly kind = ItemKind.Safety;
+  constructor(readonly db: DatabaseInfo, readonly copy: SafetyCopy) {}
+}
 
-export function databaseState(newest: BackupEntry | undefined, failed: boolean, running: boolean, rpoHours: number, now = Date.now()): DbState {
-  if (running) return 'running';
-  if (failed) return 'failed';
-  if (!newest) return 'none';
-  return now - new Date(newest.createdAt).getTime() > rpoHours * 3600_000 ? 'stale' : 'fresh';
+export type Node = DatabaseNode | BackupNode | SafetyNode;
+
+/** The state of a database row (the protection rule of the core, or "running"). */
+export function databaseState(backups: BackupEntry[], failedAt: string | undefined, running: boolean, rpoHours: number, now = Date.now()): DbState {
+  return running ? 'running' : protectionOf(backups, failedAt, rpoHours, now);
 }
 
 const STATE_ICON: Record<DbState, vscode.ThemeIcon> = {
-  none: new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground')),
+  none: new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('list.warningForeground')),
   fresh: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
   stale: new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground')),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground')),
   running: new vscode.ThemeIcon('sync~spin'),
 };
 
-const STATE_TEXT: Record<DbState, string> = {
-  none: 'no backup yet',
-  fresh: 'backed up within the RPO',
-  stale: 'newest backup is older than the RPO',
-  failed: 'the last backup failed',
-  running: 'backing up…',
-};
+const STATE_TEXT: Record<DbState, string> = { ...M.protectionText, running: 'backing up…' };
+
+/** The first words of a backup row: its state, age and size. */
+export function backupLabel(e: BackupEntry, now = Date.now()): string {
+  const mark = e.state === 'verified' ? '✓' : '✗';
+  const state = e.state === 'verified' ? '' : ` ${e.state} ·`;
+  const checked = e.freshAt !== e.createdAt ? ` (unchanged ${ago(e.freshAt, now)})` : '';
+  return `${mark}${state} ${ago(e.createdAt, now)}${checked} · ${fmtBytes(e.sizeBytes)}`;
+}
 
 export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subs: vscode.Disposable[] = [];
+  private readonly ages = new Map<string, string>(); // row id → the age text it shows
+  private readonly clock: NodeJS.Timeout;
+  private visible = () => false;
 
   constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService) {
     this.subs.push(registry.onDidChange(() => this.refresh()), service.onDidChange(() => this.refresh()));
+    // "just now" must not stay "just now": re-render when a shown age would read differently
+    this.clock = setInterval(() => { if (this.visible() && this.agesChanged()) this.refresh(); }, 30_000);
+  }
+
+  /** Ages are refreshed only while `isVisible()` (the view's visibility). */
+  watchVisibility(isVisible: () => boolean): void {
+    this.visible = isVisible;
+  }
+
+  private agesChanged(): boolean {
+    for (const [id, shown] of this.ages) {
+      const at = id.split('\u0000')[1];
+      if (at && ago(at) !== shown) return true;
+    }
+    return false;
   }
 
   refresh(): void {
@@ -64,33 +95,54 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) return this.registry.list().map((d) => new DatabaseNode(d));
-    if (node instanceof DatabaseNode) return (await this.service.list(node.db.path)).map((e) => new BackupNode(node.db, e));
+    if (!node) {
+      if (!this.registry.scanned) await this.registry.refresh(); // the view is the first use of Lifeboat
+      return this.registry.list().map((d) => new DatabaseNode(d));
+    }
+    if (node instanceof DatabaseNode) {
+      const backups = (await this.service.list(node.db.path)).map((e) => new BackupNode(node.db, e));
+      const safety = (await this.service.safetyCopies(node.db.path)).filter((c) => c.file).map((c) => new SafetyNode(node.db, c));
+      return [...backups, ...safety];
+    }
     return [];
   }
 
   async getTreeItem(node: Node): Promise<vscode.TreeItem> {
-    return node instanceof DatabaseNode ? this.databaseItem(node) : this.backupItem(node);
+    if (node instanceof DatabaseNode) return this.databaseItem(node);
+    if (node instanceof SafetyNode) return this.safetyItem(node);
+    return this.backupItem(node);
+  }
+
+  /** "data/" when another database of the workspace has the same file name. */
+  private folderHint(db: DatabaseInfo): string | null {
+    const same = this.registry.list().filter((d) => d.name === db.name);
+    if (same.length < 2) return null;
+    const rel = db.folder ? path.relative(db.folder.uri.fsPath, path.dirname(db.path)) : path.dirname(db.path);
+    return `${rel || '.'}${path.sep}`;
   }
 
   private async databaseItem(node: DatabaseNode): Promise<vscode.TreeItem> {
     const { db } = node;
     const backups = await this.service.list(db.path);
-    const newest = backups[0];
+    const safety = (await this.service.safetyCopies(db.path)).filter((c) => c.file);
     const failure = this.service.lastFailure(db.path);
-    const failed = !!failure && (!newest || new Date(failure.at) > new Date(newest.createdAt));
-    const state = databaseState(newest, failed, this.service.isRunning(db.path), readSettings(vscode.Uri.file(db.path)).rpoHours);
-    const item = new vscode.TreeItem(db.name, backups.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const state = databaseState(backups, failure?.at, this.service.isRunning(db.path), readSettings(vscode.Uri.file(db.path)).rpoHours);
+    const newest = backups.find((b) => b.verified);
+    const item = new vscode.TreeItem(db.name, backups.length || safety.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `db:${db.path}`;
     item.resourceUri = vscode.Uri.file(db.path);
-    item.description = newest ? `${fmtBytes(newest.sizeBytes)} · ${ago(newest.createdAt)}` : 'no backup yet';
+    const hint = this.folderHint(db);
+    const what = state === 'failed' ? '✗ last backup failed' : newest ? `✓ ${ago(newest.freshAt)}` : 'no backup yet';
+    const live = db.size !== undefined && db.size >= 0 ? `live ${fmtBytes(db.size)}` : null;
+    item.description = [hint, what, live].filter(Boolean).join(' · ');
+    if (newest) this.ages.set(`${item.id}\u0000${newest.freshAt}`, ago(newest.freshAt));
     item.iconPath = STATE_ICON[state];
     item.contextValue = `${ItemKind.Database}+${state}${backups.length ? '+hasBackups' : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${db.name}** — ${STATE_TEXT[state]}\n\n`);
-    md.appendMarkdown(`\`${db.path}\`\n\n`);
-    md.appendMarkdown(`${backups.length} backup(s)${newest ? `, newest ${ago(newest.createdAt)} (${new Date(newest.createdAt).toLocaleString()})` : ''}\n\n`);
-    if (failed && failure) md.appendMarkdown(`Last failure (${ago(failure.at)}): ${failure.message}\n\n`);
+    md.appendMarkdown(`\`${db.path}\`${live ? ` (${live})` : ''}\n\n`);
+    md.appendMarkdown(`${backups.length} backup(s)${newest ? `, newest verified ${ago(newest.freshAt)} (${formatLocal(newest.freshAt)})` : ''}\n\n`);
+    if (state === 'failed' && failure) md.appendMarkdown(`Last failure (${ago(failure.at)}): ${failure.message}\n\n`);
     md.appendMarkdown(`Backups in \`${this.service.backupDir(db.path)}\``);
     item.tooltip = md;
     return item;
@@ -99,22 +151,22 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
   private backupItem(node: BackupNode): vscode.TreeItem {
     const e = node.entry;
     const m = e.manifest;
-    const when = new Date(e.createdAt);
-    const item = new vscode.TreeItem(when.toLocaleString(), vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(backupLabel(e), vscode.TreeItemCollapsibleState.None);
     item.id = `backup:${e.file}`;
-    const bits = [fmtBytes(e.sizeBytes), ago(e.createdAt), e.verified ? 'verified ✓' : 'unverified ✗'];
-    if (e.pinned) bits.push('pinned');
-    item.description = bits.join(' · ');
-    item.iconPath = new vscode.ThemeIcon(e.pinned ? 'pinned' : e.verified ? 'database' : 'warning');
+    this.ages.set(`${item.id}\u0000${e.createdAt}`, ago(e.createdAt));
+    item.description = `${formatLocal(e.createdAt)}${e.pinned ? ' · pinned' : ''}`;
+    item.iconPath = new vscode.ThemeIcon(e.pinned ? 'pinned' : e.state === 'verified' ? 'database' : e.state === 'failed verification' ? 'error' : 'warning');
     item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}`;
+    item.command = { command: 'lifeboat.showBackup', title: 'Show Backup', arguments: [node] };
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${e.name}**\n\n`);
-    md.appendMarkdown(`Created ${when.toISOString()} (${ago(e.createdAt)}) · ${fmtBytes(e.sizeBytes)}\n\n`);
-    if (e.problem) md.appendMarkdown(`**Unverified:** ${e.problem}\n\n`);
+    // the state first, and only one: a failed verification is never shown under "integrity ok"
+    if (e.state !== 'verified') md.appendMarkdown(`**${e.state === 'failed verification' ? '✗ ' : ''}${e.problem}**\n\n`);
+    else md.appendMarkdown(`✓ verified${m?.lastVerified ? ` (last checked ${ago(m.lastVerified.at)})` : ` when made (integrity ${m?.integrity ?? 'ok'})`}\n\n`);
+    md.appendMarkdown(`Created ${formatLocal(e.createdAt)} (${ago(e.createdAt)})${e.freshAt !== e.createdAt ? `; the database was unchanged at ${formatLocal(e.freshAt)}` : ''} · ${fmtBytes(e.sizeBytes)}\n\n`);
     if (m) {
       md.appendMarkdown(`SHA-256 \`${m.sha256}\`\n\n`);
-      md.appendMarkdown(`Source \`${m.source.path}\` (${m.source.journalMode} journal) · took ${m.durationMs} ms · integrity ${m.integrity}\n\n`);
-      if (m.lastVerified) md.appendMarkdown(`Last verified ${ago(m.lastVerified.at)}: ${m.lastVerified.ok ? 'ok' : m.lastVerified.reason ?? 'failed'}\n\n`);
+      md.appendMarkdown(`Source \`${m.source.path}\` (${m.source.journalMode} journal) · took ${m.durationMs} ms\n\n`);
       const rows = Object.entries(m.tables);
       if (rows.length) {
         md.appendMarkdown('| table | rows |\n|---|---:|\n');
@@ -131,7 +183,21 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     return item;
   }
 
+  private safetyItem(node: SafetyNode): vscode.TreeItem {
+    const c = node.copy;
+    const when = new Date(c.createdAt);
+    const item = new vscode.TreeItem(`Before restore, ${when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} — Undo`, vscode.TreeItemCollapsibleState.None);
+    item.id = `safety:${c.dir}`;
+    item.description = `${formatLocal(c.createdAt)} · ${fmtBytes(c.sizeBytes)}`;
+    item.iconPath = new vscode.ThemeIcon('discard');
+    item.contextValue = ItemKind.Safety;
+    item.tooltip = `The database as it was before the restore of ${formatLocal(c.createdAt)}. Click to undo that restore (you are asked first).`;
+    item.command = { command: 'lifeboat.undoRestore', title: 'Undo Restore', arguments: [node] };
+    return item;
+  }
+
   dispose(): void {
+    clearInterval(this.clock);
     for (const s of this.subs) s.dispose();
     this.emitter.dispose();
   }

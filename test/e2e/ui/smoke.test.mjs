@@ -23,7 +23,16 @@ export default async function smoke({ page, driver, assert, workspace, sqlite3, 
   await driver.runCommand(page, 'Developer: Show Running Extensions');
   await driver.waitForActiveEditor(page, 'Running Extensions');
   if (await page.locator('.activitybar .action-item [aria-label^="Lifeboat"]').count()) {
-    await page.locator('.editor-instance').getByText('SQLite Lifeboat', { exact: true }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    // The list is sorted by activation time and renders only the rows on screen (1.139 lists more
+    // built-in extensions than 1.100): scroll down until Lifeboat's row is there.
+    const editor = page.locator('.editor-instance').first();
+    const row = editor.getByText('SQLite Lifeboat', { exact: true }).first();
+    await driver.poll(async () => {
+      if (await row.isVisible()) return true;
+      await editor.hover();
+      await page.mouse.wheel(0, 300);
+      return false;
+    }, { timeout: 20_000, interval: 250, what: 'SQLite Lifeboat among the running extensions' });
   }
   await driver.screenshot(page, 'smoke-running-extensions');
 

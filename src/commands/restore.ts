@@ -82,7 +82,9 @@ function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefi
       `Rows: ${tableSummary(p.backup.tables)}`,
       `Safety copy: the current database is copied first to ${p.safetyDir}`,
       ...p.warnings.map((w) => `Note: ${w}`),
-      ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
+      ...(p.inUse ? [p.method === 'online'
+        ? `In use (${p.inUseReasons.join('; ')}): the restore goes through SQLite and the application stays connected; its later writes land in the restored data.`
+        : `Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
     ];
     const restoreLabel = other ? M.restoreOtherButton : M.restoreButton;
     let differences: string | undefined;

@@ -3,14 +3,14 @@
 // a backup waits for the other operation, says so in its progress, and completes once it ends.
 // How the use is found differs with the editor's runtime: on VS Code 1.100 (Node 20, no node:sqlite)
 // from the -wal and -shm the app leaves; on 1.139 (Node 24) SQLite's own lock says so, and the modal
-// also offers Restore Online.
+// also offers Restore Online, which restores through SQLite while the app stays connected.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, sqlite } from '../workspace.mjs';
 
-export const title = 'in use: the restore modal refuses a database an app has open; a backup waits for another Lifeboat operation';
+export const title = 'in use: the restore modal refuses a database an app has open (1.139: Restore Online); a backup waits for another Lifeboat operation';
 const LOCKS = process.env.LIFEBOAT_E2E_VSCODE === 'current'; // run.mjs: the extension host has node:sqlite
 export const timeout = 180;
 export const fixtures = {
@@ -87,6 +87,43 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
     assert.equal(seen(), '100', 'the app\'s rows are all there');
     assert.ok(readFileSync(`${db}-wal`).equals(before), 'its -wal was not touched');
     assert.ok(!existsSync(join(folder, 'pre-restore')), 'no safety copy was made: nothing was restored');
+
+    if (LOCKS) {
+      // Restore Online: the confirmation modal, then the backup's content is live while the app stays connected.
+      await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+      await inUseModal(page, driver, assert, log);
+      await driver.clickDialogButton(page, 'Restore Online', { closes: false }); // the restore's own modal follows
+      const confirm = await driver.poll(async () => {
+        const t = await driver.dialogText(page);
+        return /^Restore busy\.db from a backup\?/.test(t) ? t : null;
+      }, { what: 'the restore confirmation' });
+      log(`    online restore modal:\n      ${confirm.split('\n').join('\n      ')}`);
+      const lines = confirm.split('\n');
+      assert.ok(lines.includes(`Target: ${db}`), `the modal does not name the target: ${confirm}`);
+      assert.ok(lines.includes('Rows: marker 1, t 0'), `the modal does not show the backup's rows: ${confirm}`);
+      assert.match(confirm, /^Backup: busy-backup-\S+ — .*, integrity ok, checksum matches$/m);
+      // It is in use, and the restore keeps the app: no "later writes will be lost", no note of a missing manifest.
+      assert.equal(lines.at(-1), 'In use (SQLite says another connection has it open): the restore goes through SQLite and the application stays connected; its later writes land in the restored data.');
+      assert.doesNotMatch(confirm, /Warning|Note:/);
+      await driver.clickDialogButton(page, 'Restore');
+      const done = await driver.waitForNotification(page, /^Restored busy\.db/, { timeout: 30_000 });
+      assert.equal(done, 'Restored busy.db online, through SQLite. The previous version is kept as a safety copy.');
+      assert.equal(app.exitCode, null, 'the app is still running');
+      assert.equal(seen(), '0', 'the backup (no rows in t) is what the database holds now');
+      const sets = readdirSync(join(folder, 'pre-restore'));
+      assert.equal(sets.length, 1, `one safety set: ${sets}`);
+      const copy = readdirSync(join(folder, 'pre-restore', sets[0])).find((f) => /^busy-pre-restore-.*\.db$/.test(f));
+      assert.equal(sqlite3(join(folder, 'pre-restore', sets[0], copy), 'SELECT count(*) FROM t;'), '100', 'the safety copy holds the app\'s rows');
+
+      // Undo Restore (from the notification center, as once the toast is gone): the app still has the
+      // database open, so the in-use modal comes first again; Cancel keeps the restored state.
+      await driver.clickNotificationButton(page, /^Restored busy\.db online/, 'Undo Restore', { where: 'center' });
+      await inUseModal(page, driver, assert, log);
+      await driver.clickDialogButton(page, 'Cancel');
+      await driver.poll(async () => !(await driver.notifications(page)).some((n) => /^Restoring busy\.db/.test(n)), { what: 'the undo to end' });
+      assert.equal(seen(), '0', 'a cancelled undo changed the database');
+      await driver.runCommand(page, 'Notifications: Clear All Notifications');
+    }
   } finally {
     app.kill('SIGKILL');
   }

@@ -11,7 +11,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.vscode-test/**', 'test/e2e/harness/node_modules/**', 'bench/data/**', 'test-output/**', 'test/runtimes/node_modules/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'out/**', '.vscode-test/**', 'test/e2e/harness/node_modules/**', 'test/e2e/harness-current/node_modules/**', 'bench/data/**', 'test-output/**', 'test/runtimes/node_modules/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -24,7 +24,8 @@ const all = suites.length === 0;
 // test/locks needs node:sqlite: it runs on Node 22 and 24 only (below)
 const roots = all ? ['test/unit', 'test/engine', 'test/concurrency', 'test/crash', 'test/offsite'] : suites.filter((s) => s !== 'e2e' && s !== 'locks').map((s) => join('test', s));
 // setup.sh installs what the tests need and is missing (apt: sqlite3, the oracle; chromium and
-// headers for code-server; npm ci in test/e2e/harness). It is a no-op once everything is there.
+// headers for code-server; npm ci in test/e2e/harness and, on Node 24 from test/runtimes, in
+// test/e2e/harness-current). It is a no-op once everything is there.
 if (all || suites.includes('e2e')) run('bash', ['test/e2e/setup.sh']);
 if (!process.env.LIFEBOAT_SKIP_CHECK) {
   run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
@@ -54,5 +55,6 @@ if (onRuntimes.length && !process.env.LIFEBOAT_SKIP_RUNTIMES) {
   }
 }
 
-// The extension in a real VS Code (code-server + headless chromium), offline.
-if (all || suites.includes('e2e')) run(process.execPath, ['test/e2e/run.mjs']);
+// The extension in a real VS Code (code-server + headless chromium), offline: VS Code 1.100 on Node 20
+// (no node:sqlite: the fallbacks), then VS Code 1.139 on Node 24 (SQLite's own locks).
+if (all || suites.includes('e2e')) run(process.execPath, ['test/e2e/run.mjs', '--vscode', 'both']);

@@ -107,7 +107,9 @@ function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefi
       ...('error' in counted ? [counted.error] : []),
       `Safety copy: the current database is copied first to ${p.safetyDir}`,
       ...p.warnings.map((w) => `Note: ${w}`),
-      ...(p.inUse ? [`Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
+      ...(p.inUse ? [p.method === 'online'
+        ? `In use (${p.inUseReasons.join('; ')}): the restore goes through SQLite and the application stays connected; its later writes land in the restored data.`
+        : `Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
     ];
     const restoreLabel = other ? M.restoreOtherButton : M.restoreButton;
     const cancel: vscode.MessageItem = { title: M.cancelButton, isCloseAffordance: true };

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// End-to-end tests in a real VS Code (code-server 4.100.3 = VS Code 1.100.3) driven by headless Debian
-// chromium through playwright-core, fully offline. See /work/shared/notes/e2e.md and test/e2e/README.md.
+// End-to-end tests in a real VS Code (code-server) driven by headless Debian chromium through
+// playwright-core, fully offline. See /work/shared/notes/e2e.md and test/e2e/README.md.
 //
-//   node test/e2e/run.mjs [--only host|ui] [--grep TEXT] [--keep]
+//   node test/e2e/run.mjs [--vscode legacy|current|both] [--only host|ui] [--grep TEXT] [--keep]
+//
+// --vscode (or E2E_VSCODE) picks the harness: "legacy" (default) is code-server 4.100.3 = VS Code 1.100.3
+// on this machine's Node 20 (test/e2e/harness: no node:sqlite, the extension's fallbacks); "current" is
+// code-server 4.139.1 = VS Code 1.139.1 started by Node 24 from test/runtimes (test/e2e/harness-current:
+// the extension host runs on that Node, with node:sqlite and SQLite's own locks); "both" runs legacy, then
+// current, each in a child process, and sums them up.
 //
 // 1. packages the extension with vsce into a temp dir and installs the .vsix into a private extensions dir;
 // 2. phase "host": a code-server + a workbench page opened with extensionDevelopmentPath (the installed
@@ -11,7 +17,7 @@
 // 3. phase "ui": a fresh code-server + a normal workbench page with the installed extension; every
 //    ui/*.test.mjs default export runs with { page, workspace, driver, assert, sqlite3 };
 // 4. always stops code-server (whole process group) and the browser; prints "N passed, N failed" last and
-//    exits non-zero if anything failed.
+//    exits non-zero if anything failed. Outputs go to test-output/e2e/<legacy|current>/.
 // Environment: E2E_KEEP=1 keeps the temp dir; E2E_TIMEOUT_S (default 900) overall watchdog;
 // E2E_HOST_TIMEOUT_S (300) for the in-host phase; E2E_UI_TEST_TIMEOUT_S (120) per UI test;
 // E2E_SELFTEST_FAIL=1|host|ui|all adds failing tests to check the harness itself.
@@ -27,15 +33,36 @@ import * as driver from './ui/driver.mjs';
 
 const T0 = Date.now();
 const E2E = join(REPO, 'test', 'e2e');
-const HARNESS = join(E2E, 'harness');
-const OUT = join(REPO, 'test-output', 'e2e');
-const CODE_SERVER = join(HARNESS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 const EXT_ID = 'sqlite-lifeboat.sqlite-lifeboat';
+const NODE24 = join(REPO, 'test', 'runtimes', 'node_modules', 'node24', 'bin', 'node');
+
+/**
+ * The two VS Codes: each has its own harness folder (installed by setup.sh), the Node that starts its
+ * code-server (and so runs its extension host), extra user settings, and extra environment for the
+ * in-host phase's server. See the note's last section for why 1.139 needs what it needs.
+ */
+const HARNESSES = {
+  legacy: { folder: 'harness', vscode: '1.100.3', node: process.execPath, settings: {}, hostEnv: {} },
+  current: {
+    folder: 'harness-current',
+    vscode: '1.139.1',
+    node: NODE24,
+    settings: {
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'workbench.editor.useModal': 'off', // an overlay editor hides "Running Extensions" from the tab bar
+    },
+    // 1.139 ignores the URL's test payload unless the smoke-test driver is on; with it on, no
+    // notification toasts appear, so it is for the in-host phase only.
+    hostEnv: { VSCODE_OPTIONS: 'enable-smoke-test-driver' },
+  },
+};
 
 // ------------------------------------------------------------------------------------------ options
 const argv = process.argv.slice(2);
 const opt = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const VSCODE = opt('--vscode') ?? process.env.E2E_VSCODE ?? 'legacy';
 const ONLY = opt('--only');
 const GREP = opt('--grep') ?? process.env.E2E_GREP;
 const KEEP = argv.includes('--keep') || process.env.E2E_KEEP === '1';
@@ -43,6 +70,67 @@ const TOTAL_TIMEOUT_S = Number(process.env.E2E_TIMEOUT_S || 900);
 const HOST_TIMEOUT_S = Number(process.env.E2E_HOST_TIMEOUT_S || 300);
 const UI_TEST_TIMEOUT_S = Number(process.env.E2E_UI_TEST_TIMEOUT_S || 120);
 if (ONLY && !['host', 'ui'].includes(ONLY)) { console.error('--only must be host or ui'); process.exit(2); }
+if (VSCODE !== 'both' && !HARNESSES[VSCODE]) { console.error('--vscode must be legacy, current or both'); process.exit(2); }
+const OUT_ROOT = join(REPO, 'test-output', 'e2e');
+if (VSCODE === 'both') await runBoth();
+
+const H = HARNESSES[VSCODE];
+const HARNESS = join(E2E, H.folder);
+const OUT = join(OUT_ROOT, VSCODE);
+const CODE_SERVER = join(HARNESS, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+// What the tests are told about the harness that runs them (UI tests read process.env; run.mjs passes the
+// same to code-server, so in-host tests see it too): its name, the VS Code version it must show, the Node
+// version its extension host must run on, where screenshots go.
+Object.assign(process.env, {
+  LIFEBOAT_E2E_VSCODE: VSCODE,
+  LIFEBOAT_E2E_VSCODE_VERSION: vscodeVersion(),
+  LIFEBOAT_E2E_NODE_VERSION: nodeVersion(H.node),
+  LIFEBOAT_E2E_SHOTS: OUT,
+});
+
+/** The VS Code version inside the harness's code-server (its lib/vscode/package.json). */
+function vscodeVersion() {
+  try {
+    return JSON.parse(readFileSync(join(HARNESS, 'node_modules', 'code-server', 'lib', 'vscode', 'package.json'), 'utf8')).version;
+  } catch {
+    return ''; // not installed: main() says so
+  }
+}
+
+function nodeVersion(bin) {
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
+/** --vscode both: legacy, then current, each in a child run.mjs; one summary line for both. */
+async function runBoth() {
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--vscode') i++;
+    else rest.push(argv[i]);
+  }
+  let child;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { if (child) child.kill(sig); });
+  const totals = { passed: 0, failed: 0 };
+  const lines = [];
+  for (const name of ['legacy', 'current']) {
+    const summaryFile = join(OUT_ROOT, name, 'summary.json');
+    rmSync(summaryFile, { force: true });
+    console.log(`\n# e2e on the ${name} VS Code (node test/e2e/run.mjs --vscode ${name})`);
+    child = spawn(process.execPath, [process.argv[1], '--vscode', name, ...rest], { stdio: 'inherit' });
+    const code = await new Promise((resolve) => child.once('exit', (c, s) => resolve(c ?? (s ? 128 : 1))));
+    child = undefined;
+    let s;
+    try { s = JSON.parse(readFileSync(summaryFile, 'utf8')); } catch { s = { passed: 0, failed: 1 }; }
+    if (code !== 0 && s.failed === 0) s.failed = 1; // it died without counting its failure
+    totals.passed += s.passed;
+    totals.failed += s.failed;
+    lines.push(`  ${name}: ${s.passed} passed, ${s.failed} failed${s.vscode ? ` (VS Code ${s.vscode}, Node ${s.node})` : ''}`);
+  }
+  console.log(`\n# e2e on both VS Codes\n${lines.join('\n')}`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed`);
+  process.exit(totals.failed > 0 || totals.passed === 0 ? 1 : 0);
+}
 
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const log = (msg) => console.log(`[e2e ${secs(Date.now() - T0).padStart(7)}] ${msg}`);
@@ -75,7 +163,7 @@ async function stopServer(srv) {
   if (srv.logStream !== undefined) closeSync(srv.logStream);
 }
 
-// Logs are written inside the run dir (concurrent runs do not mix them), then copied to test-output/e2e.
+// Logs are written inside the run dir (concurrent runs do not mix them), then copied to test-output/e2e/<harness>.
 const logsDir = () => join(runDir, 'logs');
 
 function removeRunDir() {
@@ -141,10 +229,14 @@ const USER_SETTINGS = {
   'chat.commandCenter.enabled': false,
   'files.hotExit': 'off',
   'window.restoreWindows': 'none',
+  ...H.settings,
 };
 
-/** Starts a private code-server on a free port (own process group) and waits for /healthz. */
-async function startCodeServer(runDir, name, extDir) {
+/**
+ * Starts a private code-server on a free port (own process group) and waits for /healthz; `extraEnv`
+ * goes into the server's environment only (e.g. the smoke-test driver for the in-host phase).
+ */
+async function startCodeServer(runDir, name, extDir, extraEnv = {}) {
   const base = join(runDir, name);
   const dirs = { home: join(base, 'home'), data: join(base, 'data'), tmp: join(base, 't'), xdgData: join(base, 'xdg-data'), xdgConfig: join(base, 'xdg-config'), xdgCache: join(base, 'xdg-cache') };
   for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
@@ -164,7 +256,11 @@ async function startCodeServer(runDir, name, extDir) {
     XDG_CACHE_HOME: dirs.xdgCache,
     LIFEBOAT_E2E_OUT: logsDir(),
     LIFEBOAT_E2E_REPO: REPO,
+    LIFEBOAT_E2E_HARNESS: HARNESS, // suite/index.js loads mocha from its node_modules
+    // The Node that has better-sqlite3 built for it (test/support's writers): run.mjs's own.
+    LIFEBOAT_WRITER_NODE: process.execPath,
     ...(GREP ? { E2E_GREP: GREP } : {}), // suite/index.js passes it to mocha
+    ...extraEnv,
   };
   delete env.VSCODE_IPC_HOOK_CLI;
   const logFile = join(logsDir(), `code-server-${name}.log`);
@@ -173,7 +269,8 @@ async function startCodeServer(runDir, name, extDir) {
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override'];
   // detached: setsid(), so the server, its extension hosts and watchers form one process group we can kill.
-  const child = spawn(process.execPath, args, { env, detached: true, stdio: ['ignore', logStream, logStream] });
+  // code-server runs its extension host on the Node that starts it: the harness's Node.
+  const child = spawn(H.node, args, { env, detached: true, stdio: ['ignore', logStream, logStream] });
   const srv = { name, child, port, env, dirs, logFile, logStream, url: `http://127.0.0.1:${port}` };
   srv.exited = new Promise((resolve) => child.once('exit', (code, signal) => { srv.exitInfo = { code, signal }; resolve(); }));
   servers.add(srv);
@@ -267,7 +364,7 @@ function installExtension(runDir, vsix) {
   const base = join(runDir, 'install');
   const env = { ...process.env, HOME: join(base, 'home'), TMPDIR: join(base, 't'), XDG_DATA_HOME: join(base, 'xdg-data'), XDG_CONFIG_HOME: join(base, 'xdg-config'), XDG_CACHE_HOME: join(base, 'xdg-cache') };
   for (const d of [extDir, env.HOME, env.TMPDIR, env.XDG_DATA_HOME, env.XDG_CONFIG_HOME, env.XDG_CACHE_HOME]) mkdirSync(d, { recursive: true });
-  run(process.execPath, [CODE_SERVER, '--install-extension', vsix, '--extensions-dir', extDir, '--user-data-dir', join(base, 'data')], { env, timeout: 120_000 });
+  run(H.node, [CODE_SERVER, '--install-extension', vsix, '--extensions-dir', extDir, '--user-data-dir', join(base, 'data')], { env, timeout: 120_000 });
   const folder = readdirSync(extDir).find((d) => d.toLowerCase().startsWith(`${EXT_ID}-`));
   if (!folder) throw new Error(`the extension is not in ${extDir} after --install-extension: ${readdirSync(extDir)}`);
   return { extDir, extPath: join(extDir, folder) };
@@ -286,7 +383,7 @@ async function hostPhase(runDir, extDir, extPath) {
   let extra = {};
   if (existsSync(join(suiteDir, 'fixtures.mjs'))) extra = (await import(pathToFileURL(join(suiteDir, 'fixtures.mjs')).href)).default;
   const ws = await makeWorkspace(runDir, 'ws-host', [extra]);
-  const srv = await startCodeServer(runDir, 'host', extDir);
+  const srv = await startCodeServer(runDir, 'host', extDir, H.hostEnv);
   const { page, context } = await newPage('host');
   const resultFile = join(logsDir(), 'host-tests.json');
   const logFile = join(logsDir(), 'host-tests.log');
@@ -327,6 +424,10 @@ async function hostPhase(runDir, extDir, extPath) {
     record('host', 'in-host test run', false, `extension host exited with ${code} without a result file (tests did not run?); see ${OUT}/workbench-host.log`);
     return;
   }
+  // The extension host ran on the harness's VS Code and on the Node that started its code-server.
+  const want = `VS Code ${H.vscode} on Node ${process.env.LIFEBOAT_E2E_NODE_VERSION}`;
+  const ranOn = `VS Code ${summary.vscode} on Node ${summary.node}`;
+  record('host', `the extension host ran ${want}`, ranOn === want, ranOn === want ? undefined : `it ran ${ranOn}`);
   for (let i = 0; i < summary.passes; i++) results.push({ phase: 'host', ok: true });
   for (let i = 0; i < summary.failures; i++) results.push({ phase: 'host', ok: false });
   if (summary.failures === 0 && code !== 0) record('host', 'in-host test run', false, `exit code ${code} although mocha reported no failure`);
@@ -393,16 +494,19 @@ async function uiPhase(runDir, extDir) {
 
 // -------------------------------------------------------------------------------------------- main
 async function main() {
-  if (!existsSync(CODE_SERVER) || !existsSync(join(HARNESS, 'node_modules', 'playwright-core'))) {
-    throw new Error('the e2e harness is not installed: run test/e2e/setup.sh first');
+  if (!existsSync(CODE_SERVER) || !existsSync(join(HARNESS, 'node_modules', 'playwright-core')) || !process.env.LIFEBOAT_E2E_VSCODE_VERSION) {
+    throw new Error(`the e2e harness test/e2e/${H.folder} is not installed: run test/e2e/setup.sh first`);
   }
+  if (process.env.LIFEBOAT_E2E_VSCODE_VERSION !== H.vscode) throw new Error(`test/e2e/${H.folder} has VS Code ${process.env.LIFEBOAT_E2E_VSCODE_VERSION}, not ${H.vscode}: run test/e2e/setup.sh (or update HARNESSES in run.mjs with its lock file)`);
+  if (!process.env.LIFEBOAT_E2E_NODE_VERSION) throw new Error(`${H.node} does not run: run test/e2e/setup.sh first (it installs test/runtimes)`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: run test/e2e/setup.sh first`);
   mkdirSync(OUT, { recursive: true });
   for (const f of readdirSync(OUT)) if (/^FAIL-.*\.png$/.test(f)) rmSync(join(OUT, f), { force: true }); // stale failure shots
   // A short private root: the extension-host sockets under <run>/<phase>/t must stay below 107 bytes.
   runDir = mkdtempSync('/tmp/lbe2e-');
   mkdirSync(logsDir());
-  log(`run dir ${runDir}${KEEP ? ' (kept)' : ''}, output in ${OUT}`);
+  log(`VS Code ${process.env.LIFEBOAT_E2E_VSCODE_VERSION} (${VSCODE}: test/e2e/${H.folder}) on Node ${process.env.LIFEBOAT_E2E_NODE_VERSION}; run dir ${runDir}${KEEP ? ' (kept)' : ''}, output in ${OUT}`);
+  if (process.env.E2E_UPDATE_DOCS === '1' && VSCODE !== 'current') log('E2E_UPDATE_DOCS=1 is ignored here: the docs\' screenshots come from --vscode current');
   try {
     let t = Date.now();
     const vsix = packageExtension(runDir);
@@ -441,7 +545,11 @@ function finish(exitCode) {
   clearTimeout(watchdog);
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
-  console.log(`e2e total time ${secs(Date.now() - T0)}`);
+  console.log(`e2e total time ${secs(Date.now() - T0)} (${VSCODE}: VS Code ${process.env.LIFEBOAT_E2E_VSCODE_VERSION || '?'}, Node ${process.env.LIFEBOAT_E2E_NODE_VERSION || '?'})`);
+  try {
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'summary.json'), JSON.stringify({ passed, failed, vscode: process.env.LIFEBOAT_E2E_VSCODE_VERSION, node: process.env.LIFEBOAT_E2E_NODE_VERSION }));
+  } catch { /* --vscode both then counts this run as failed */ }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(exitCode ?? (failed > 0 || passed === 0 ? 1 : 0));
 }

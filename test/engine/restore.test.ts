@@ -1,8 +1,8 @@
 // Restore over live databases in awkward states, checked with the native sqlite3 CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cli, nativeCounts, sha256File, sqlite3, tmpDir } from '../helpers';
 import {
   COMPANIONS, copySet, dumpOf, headerOf, hotJournalCommittedOk, integrityOf, makeCorruptPage, makeHotJournalDb, makeRealDb,
@@ -142,4 +142,18 @@ test('the restored file keeps the live file permission bits', () => {
     assert.equal((statSync(live).mode & 0o777).toString(8), mode.toString(8), `restored ${basename(live)} keeps mode ${mode.toString(8)}`);
     assert.ok(dumpOf(live) === backup.dump);
   }
+});
+
+test('a restore notes a missing manifest only when the backup has none (not for one whose checksum matched)', () => {
+  const live = makeRollbackDb(join(liveFolder(), 'own.db'));
+  const out = join(tmpDir('lifeboat-out-'), 'lifeboat');
+  const { file, manifest } = backupJson(live, out);
+  const note = 'warning: the backup has no manifest';
+  const withManifest = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--output-dir', out]);
+  assert.equal(withManifest.status, 0, describeRun(withManifest));
+  assert.ok(!withManifest.stderr.includes(note), `a backup with its manifest is noted as having none:\n${describeRun(withManifest)}`);
+  rmSync(manifest);
+  const without = cli(['restore', '--backup-file', file, '--db-path', live, '--yes', '--force-other-source', '--output-dir', out]);
+  assert.equal(without.status, 0, describeRun(without));
+  assert.ok(without.stderr.includes(`${note}: it was checked fully (integrity ok), but its checksum could not be compared with a record`), describeRun(without));
 });

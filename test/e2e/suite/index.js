@@ -8,7 +8,8 @@ const fs = require('fs');
 const path = require('path');
 const util = require('util');
 
-const HARNESS_MODULES = path.resolve(__dirname, '..', 'harness', 'node_modules');
+// run.mjs names the harness that runs these tests (harness/ or harness-current/); test/electron uses harness/.
+const HARNESS_MODULES = path.join(process.env.LIFEBOAT_E2E_HARNESS || path.resolve(__dirname, '..', 'harness'), 'node_modules');
 
 exports.run = async function run() {
   const outDir = process.env.LIFEBOAT_E2E_OUT || path.resolve(__dirname, '..', '..', '..', 'test-output', 'e2e');
@@ -44,7 +45,8 @@ exports.run = async function run() {
       resolve({ passes: 0, failures: 1, pending: 0, loadError: String(err) });
     }
   });
-  const summary = { passes: stats.passes, failures: stats.failures, pending: stats.pending, loadError: stats.loadError };
+  // What ran them: run.mjs checks it against the harness it started (VS Code version, Node of the host).
+  const summary = { passes: stats.passes, failures: stats.failures, pending: stats.pending, loadError: stats.loadError, vscode: require('vscode').version, node: process.version };
   fs.writeFileSync(resultFile, JSON.stringify(summary));
   if (summary.failures > 0) throw new Error(`${summary.failures} in-host test(s) failed`);
 };

@@ -6,7 +6,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { REPO } from '../workspace.mjs';
 
-export const OUTPUT_DIR = join(REPO, 'test-output', 'e2e');
+/** Where screenshots go: run.mjs sets LIFEBOAT_E2E_SHOTS to test-output/e2e/<legacy|current>. */
+export const outputDir = () => process.env.LIFEBOAT_E2E_SHOTS || join(REPO, 'test-output', 'e2e');
 const DEFAULT_TIMEOUT = 15_000;
 const MENU_SETTLE_MS = 250; // VS Code menus ignore a mouse-up within ~100 ms of being drawn.
 
@@ -51,15 +52,17 @@ export async function resetUi(page) {
 }
 
 /**
- * Saves a PNG of the page in test-output/e2e/<name>.png; `clip` ({ x, y, width, height }) limits it to a
- * region, `also` is another path to write the same image to (e.g. docs/images/x.png, relative to the repo),
- * written only with E2E_UPDATE_DOCS=1 so that test runs leave the tracked docs alone.
+ * Saves a PNG of the page in test-output/e2e/<harness>/<name>.png; `clip` ({ x, y, width, height }) limits
+ * it to a region, `also` is another path to write the same image to (e.g. docs/images/x.png, relative to
+ * the repo), written only with E2E_UPDATE_DOCS=1 and on the current VS Code (one source for the docs'
+ * images), so that test runs leave the tracked docs alone.
  */
 export async function screenshot(page, name, { clip, also } = {}) {
-  mkdirSync(OUTPUT_DIR, { recursive: true });
-  const file = join(OUTPUT_DIR, `${String(name).replace(/[^\w.-]+/g, '_')}.png`);
+  const dir = outputDir();
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${String(name).replace(/[^\w.-]+/g, '_')}.png`);
   await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
-  if (also && process.env.E2E_UPDATE_DOCS === '1') {
+  if (also && process.env.E2E_UPDATE_DOCS === '1' && process.env.LIFEBOAT_E2E_VSCODE === 'current') {
     const target = isAbsolute(also) ? also : join(REPO, also);
     mkdirSync(dirname(target), { recursive: true });
     copyFileSync(file, target);
@@ -151,46 +154,109 @@ export async function quickInputPlaceholder(page, { timeout = DEFAULT_TIMEOUT } 
 // ---------------------------------------------------------------------------------- notifications
 
 const TOAST = '.notifications-toasts .notification-toast';
+const CENTER = '.notifications-center';
+// How long to look at the toasts before looking in the notification center, in turns (below).
+const TOAST_TURN_MS = 10_000;
 
 /**
- * Waits for a toast whose message matches; returns the message text. A toast hides itself after
- * 15-20 s while the window has focus, and the notification stays in the notification center: when
- * no toast matched in time, the center is looked at too (a fresh-clone CI run once found no toast
- * 60 s after Back Up All, whose backups were all there).
+ * Waits for a notification whose message matches; returns the message text. It looks at the toasts,
+ * then in the notification center, in turns: a toast hides itself after 15-20 s while the window has
+ * focus (a fresh-clone CI run once found no toast 60 s after Back Up All, whose backups were all there),
+ * and VS Code 1.139 drops the fourth of four toasts that come at once (only the center has it).
  */
 export async function waitForNotification(page, text, { timeout = DEFAULT_TIMEOUT } = {}) {
   const re = text instanceof RegExp ? text : new RegExp(escapeRe(text));
   const msg = page.locator(`${TOAST} .notification-list-item-message`).filter({ hasText: re }).first();
-  try {
-    await msg.waitFor({ state: 'visible', timeout });
-  } catch (err) {
-    const seen = await page.locator(`${TOAST} .notification-list-item-message`).allTextContents().catch(() => []);
-    const center = await notificationCenterMessages(page).catch((e) => [`(could not read the notification center: ${e.message})`]);
-    const hit = center.find((m) => re.test(m));
-    if (hit) return hit;
-    throw new Error(`no notification matching ${re} within ${timeout} ms; visible: ${JSON.stringify(seen)}; in the notification center: ${JSON.stringify(center)}`, { cause: err });
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      await msg.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(end - Date.now(), TOAST_TURN_MS)) });
+      return (await msg.textContent()).trim();
+    } catch (err) {
+      const seen = await page.locator(`${TOAST} .notification-list-item-message`).allTextContents().catch(() => []);
+      const center = await notificationCenterMessages(page).catch((e) => [`(could not read the notification center: ${e.message})`]);
+      const hit = center.find((m) => re.test(m));
+      if (hit) return hit;
+      if (Date.now() >= end) {
+        throw new Error(`no notification matching ${re} within ${timeout} ms; visible: ${JSON.stringify(seen)}; in the notification center: ${JSON.stringify(center)}`, { cause: err });
+      }
+    }
   }
-  return (await msg.textContent()).trim();
+}
+
+/** Opens the notification center (if it is not open) and waits for it. */
+async function openNotificationCenter(page) {
+  const center = page.locator(CENTER);
+  if (!(await center.isVisible())) await runCommand(page, 'Notifications: Show Notifications');
+  await center.waitFor({ state: 'visible', timeout: 5000 });
+  return center;
+}
+
+/**
+ * Closes the notification center with its own "Hide Notifications" action, clicked in the DOM: a
+ * button clicked in the center may have brought up a modal dialog, which an Escape would cancel.
+ */
+async function closeNotificationCenter(page) {
+  const center = page.locator(CENTER);
+  if (!(await center.isVisible())) return;
+  await center.locator('.notifications-center-header .codicon-notifications-hide').first().evaluate((e) => e.click()).catch(() => {});
+  await center.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
 }
 
 /** The messages in the notification center, newest first; opens the center and closes it again. */
 export async function notificationCenterMessages(page) {
-  const center = page.locator('.notifications-center');
-  await runCommand(page, 'Notifications: Show Notifications');
-  await center.waitFor({ state: 'visible', timeout: 5000 });
+  const center = await openNotificationCenter(page);
   const texts = await center.locator('.notification-list-item-message').allTextContents();
-  await page.keyboard.press('Escape');
-  await center.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+  await closeNotificationCenter(page);
   return texts.map((t) => t.trim());
 }
 
-/** Clicks a button (e.g. "Open Folder", "Undo") on the toast whose message matches. */
-export async function clickNotificationButton(page, text, button, { timeout = DEFAULT_TIMEOUT } = {}) {
+/** Clicks a button of the notification whose message matches in the notification center; false if none matches. */
+async function clickCenterButton(page, re, button) {
+  const center = await openNotificationCenter(page);
+  try {
+    const item = center.locator('.notification-list-item').filter({ has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
+    if (!(await item.count())) return false;
+    await item.hover();
+    // A collapsed entry shows no buttons: expand it (its chevron) if the button is not there.
+    const b = item.locator('.monaco-button', { hasText: matcher(button) }).first();
+    if (!(await b.isVisible())) await item.locator('.codicon-notifications-expand').first().click({ timeout: 2000 }).catch(() => {});
+    await b.click({ timeout: 5000 });
+    return true;
+  } finally {
+    await closeNotificationCenter(page);
+  }
+}
+
+/**
+ * Clicks a button (e.g. "Open Folder", "Undo") of the notification whose message matches: on its toast,
+ * or, in turns as waitForNotification looks, in the notification center. `where: 'center'` goes to the
+ * center at once (what a user does once the toast is gone).
+ */
+export async function clickNotificationButton(page, text, button, { timeout = DEFAULT_TIMEOUT, where = 'any' } = {}) {
   const re = text instanceof RegExp ? text : new RegExp(escapeRe(text));
   const toast = page.locator(TOAST).filter({ has: page.locator('.notification-list-item-message', { hasText: re }) }).first();
-  await toast.waitFor({ state: 'visible', timeout });
-  await toast.hover();
-  await toast.locator('.monaco-button', { hasText: matcher(button) }).first().click({ timeout });
+  const end = Date.now() + timeout;
+  let lastErr;
+  for (;;) {
+    if (where !== 'center') {
+      try {
+        await toast.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(end - Date.now(), TOAST_TURN_MS)) });
+        await toast.hover();
+        await toast.locator('.monaco-button', { hasText: matcher(button) }).first().click({ timeout: 5000 });
+        return;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    try {
+      if (await clickCenterButton(page, re, button)) return;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() >= end) throw new Error(`no notification matching ${re} with a button "${button}" within ${timeout} ms${lastErr ? `: ${lastErr.message}` : ''}`, { cause: lastErr });
+    if (where === 'center') await sleep(500);
+  }
 }
 
 /** Texts of all visible toasts. */
@@ -342,12 +408,23 @@ export async function toggleTreeCheckbox(page, containerId, label, { pane, timeo
   return !before;
 }
 
-/** Drags the sash at the side bar's right edge so that the side bar is `width` px wide. */
+/**
+ * Drags the sash at the side bar's right edge so that the side bar is `width` px wide. The sash is
+ * grabbed where it is: VS Code 1.100 draws it across the side bar's edge, 1.139 in the 4 px gap beside it.
+ */
 export async function setSidebarWidth(page, width, { timeout = DEFAULT_TIMEOUT } = {}) {
   const bar = page.locator('.part.sidebar');
   await bar.waitFor({ state: 'visible', timeout });
   const box = await bar.boundingBox();
-  const x = box.x + box.width - 1;
+  const edge = box.x + box.width;
+  const sashes = await page.locator('.monaco-sash.vertical:not(.disabled)').evaluateAll((els) => els.map((e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x + r.width / 2, top: r.top, bottom: r.bottom };
+  }));
+  const near = sashes.filter((s) => Math.abs(s.x - edge) <= 8 && s.top <= box.y + box.height / 2 && s.bottom >= box.y + box.height / 2)
+    .sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge));
+  if (!near.length) throw new Error(`no sash at the side bar's edge (x ${edge}); vertical sashes: ${JSON.stringify(sashes)}`);
+  const x = near[0].x;
   const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
   await page.mouse.down();
@@ -488,11 +565,18 @@ export async function statusBarText(page, text, { timeout = DEFAULT_TIMEOUT } = 
 
 // ---------------------------------------------------------------------------------------- editors
 
-/** Title of the active editor tab. */
+/**
+ * Title of the active editor tab. VS Code 1.139 splits a file's name into a name and an extension
+ * (`.label-name` "notes", `.label-suffix` ".md"); 1.100 has the whole name in `.label-name`.
+ */
 export async function activeEditorTitle(page, { timeout = DEFAULT_TIMEOUT } = {}) {
-  const tab = page.locator('.tabs-container .tab.active .label-name').first();
-  await tab.waitFor({ state: 'visible', timeout });
-  return (await tab.textContent()).trim();
+  const tab = page.locator('.tabs-container .tab.active').first();
+  await tab.locator('.label-name').first().waitFor({ state: 'visible', timeout });
+  const [name, suffix] = await Promise.all([
+    tab.locator('.label-name').first().textContent(),
+    tab.locator('.label-suffix').allTextContents(),
+  ]);
+  return `${name.trim()}${suffix.join('').trim()}`;
 }
 
 /** Waits until the active editor tab's title matches. */

@@ -58,6 +58,8 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   assert.match(text, /Rows: .*\bTrack 3503\b/, 'the modal does not show the backup row counts');
   assert.match(text, /Album 347/);
   assert.ok(text.includes(`Safety copy: the current database is copied first to ${join(backupDir, 'pre-restore')}`), 'the modal does not mention the safety copy');
+  assert.match(text, /, integrity ok, checksum matches\n/, 'the backup\'s checksum was not compared with its manifest');
+  assert.doesNotMatch(text, /Note: |Warning: /, 'a healthy backup with its manifest, of an idle database: nothing to note');
   assert.deepEqual((await page.locator('.monaco-dialog-box .dialog-buttons .monaco-button').allTextContents()).map((s) => s.trim()).sort(), ['Cancel', 'Compare', 'Restore']);
   await page.mouse.move(5, 5);
   await driver.screenshot(page, 'restore-modal', { also: 'docs/images/restore-modal.png' });
@@ -80,7 +82,8 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   await driver.screenshot(page, 'restore-undo-modal');
   assert.ok(undoText.includes(`Target: ${appDb}`), `the Undo modal does not name the target: ${undoText}`);
   assert.match(undoText, /Rows: .*\bTrack 3403\b/, `the Undo modal does not show the safety copy's rows: ${undoText}`);
-  assert.match(undoText, /Backup: app-pre-restore-\S+ — just now \(.+\), \d+(\.\d)? KB, integrity ok/, `the Undo modal lacks the safety copy's age and size: ${undoText}`);
+  assert.match(undoText, /Backup: app-pre-restore-\S+ — just now \(.+\), \d+(\.\d)? KB, integrity ok, checksum matches\n/, `the Undo modal lacks the safety copy's age, size or checksum: ${undoText}`);
+  assert.doesNotMatch(undoText, /Note: |Warning: /, `the safety copy has its manifest: nothing to note: ${undoText}`);
   await driver.clickDialogButton(page, 'Restore');
   await driver.poll(() => trackCount() === 3403, { timeout: 30_000, what: 'app.db to hold 3403 Track rows again' });
   assert.equal(sqlite3(appDb, 'PRAGMA integrity_check;'), 'ok');

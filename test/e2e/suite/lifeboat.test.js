@@ -191,7 +191,7 @@ describe('SQLite Lifeboat in the extension host', function () {
     const drillsDir = ws('.lifeboat', 'drills');
     const { startDrill, listScenarios } = api.drills;
     const scenarios = await listScenarios([path.join(vscode.extensions.getExtension(EXTENSION_ID).extensionPath, 'docs', 'ops', 'drills')]);
-    assert.deepEqual(scenarios.map((s) => s.id).sort(), ['backup-restore', 'bad-migration', 'corrupt-backups']);
+    assert.deepEqual(scenarios.map((s) => s.id).sort(), ['backup-restore', 'bad-migration', 'corrupt-backups', 'destructive-query']);
     const file = await startDrill(scenarios.find((s) => s.id === 'backup-restore'), drillsDir, { operator: 'Tester' });
     await api.drills.files.refresh();
     const uri = vscode.Uri.file(file);

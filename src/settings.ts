@@ -25,6 +25,8 @@ export interface Settings {
   busyTimeoutSeconds: number;
   /** use SQLite's own locks where the runtime has them */
   useSqliteLocks: boolean;
+  /** Look Inside hands files to this SQLite viewer ('' = Lifeboat's view, 'auto', or a viewType) */
+  insidePreferViewer: string;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -52,6 +54,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     drillIntervalDays: num('drillIntervalDays', 90, 1),
     busyTimeoutSeconds: num('busyTimeoutSeconds', 30, 1),
     useSqliteLocks: c.get<boolean>('useSqliteLocks', true) !== false,
+    insidePreferViewer: (c.get<string>('inside.preferViewer', '') ?? '').trim(),
   };
 }
 

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { backupPickItem, Ctx, pickBackup, resolveDatabase } from '../commands/context';
+import { readSettings } from '../settings';
 import { BackupNode, DatabaseNode } from '../views/databasesTree';
 import { showDiff } from './diffPanel';
 import { InsideAction, InsidePanel, InsideTarget, targetKey } from './insidePanel';
@@ -54,11 +55,10 @@ class InsideViews implements vscode.Disposable {
 
   async open(target: InsideTarget): Promise<InsidePanel | vscode.Uri | undefined> {
     const file = target.kind === 'backup' ? target.backupFile : target.dbPath;
-    const viewer = preferredViewer(this.ctx, path.basename(file), vscode.Uri.file(target.kind === 'backup' ? target.dbPath ?? file : file));
-    if (viewer === 'missing') {
-      const pref = vscode.workspace.getConfiguration('lifeboat').get<string>('inside.preferViewer', '');
-      this.ctx.log.warn(T.viewerMissing(pref));
-    } else if (viewer) return this.viewers.open(target, viewer);
+    const scope = vscode.Uri.file(target.kind === 'backup' ? target.dbPath ?? file : file);
+    const viewer = preferredViewer(this.ctx, path.basename(file), scope);
+    if (viewer === 'missing') this.ctx.log.warn(T.viewerMissing(readSettings(scope).insidePreferViewer));
+    else if (viewer) return this.viewers.open(target, viewer);
     const key = targetKey(target);
     const open = this.panels.get(key);
     if (open) {

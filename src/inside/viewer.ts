@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../commands/context';
 import { makePrivateDir, PrivateDir } from '../core/tempdir';
+import { readSettings } from '../settings';
 import type { InsideTarget } from './insidePanel';
 import { CustomEditorInfo, customEditorsOf, pickViewer } from './viewerPick';
 
@@ -16,8 +17,7 @@ export function installedCustomEditors(ownId: string): CustomEditorInfo[] {
 
 /** The viewType lifeboat.inside.preferViewer asks for this file (see pickViewer). */
 export function preferredViewer(ctx: Ctx, fileName: string, scope?: vscode.Uri): string | null | 'missing' {
-  const pref = vscode.workspace.getConfiguration('lifeboat', scope).get<string>('inside.preferViewer', '') ?? '';
-  return pickViewer(pref, installedCustomEditors(ctx.extension.extension.id), fileName);
+  return pickViewer(readSettings(scope).insidePreferViewer, installedCustomEditors(ctx.extension.extension.id), fileName);
 }
 
 export class ViewerHandover implements vscode.Disposable {

@@ -43,14 +43,13 @@ export function globMatches(pattern: string, fileName: string): boolean {
 }
 
 /**
- * The viewType to hand `fileName` to: none when the preference is empty (Lifeboat's view); the
- * first editor for that kind of file with 'auto'; the named one, or 'missing' when no installed
- * extension contributes it for such a file.
+ * The viewType to hand `fileName` to: none when the preference is empty (Lifeboat's view); with
+ * 'auto', the first editor that declares that kind of file; a viewType the user named, when an
+ * installed extension contributes it (whatever files it declares: the user chose it); else 'missing'.
  */
 export function pickViewer(preference: string, editors: CustomEditorInfo[], fileName: string): string | null | 'missing' {
   const pref = preference.trim();
   if (!pref) return null;
-  const fits = editors.filter((e) => e.patterns.some((p) => globMatches(p, fileName)));
-  if (pref === 'auto') return fits[0]?.viewType ?? 'missing';
-  return fits.find((e) => e.viewType === pref)?.viewType ?? 'missing';
+  if (pref === 'auto') return editors.find((e) => e.patterns.some((p) => globMatches(p, fileName)))?.viewType ?? 'missing';
+  return editors.find((e) => e.viewType === pref)?.viewType ?? 'missing';
 }

@@ -27,14 +27,15 @@ test('filename globs: *, ?, {a,b}, a folder part, case', () => {
   assert.ok(!globMatches('*.{db', 'x.db'));
 });
 
-test('the preference: empty is Lifeboat\'s view; auto takes the first viewer for the file; a viewType must be installed for it', () => {
+test('the preference: empty is Lifeboat\'s view; auto takes the first viewer declared for such files; a named viewType must be installed', () => {
   const all = [...images, ...viewer];
   assert.equal(pickViewer('', all, 'a.db'), null);
   assert.equal(pickViewer('  ', all, 'a.db'), null);
   assert.equal(pickViewer('auto', all, 'a.db'), 'sqlite-viewer.view');
-  assert.equal(pickViewer('auto', images, 'a.db'), 'missing');
+  assert.equal(pickViewer('auto', all, 'a.sqlite'), 'sqlite-viewer.view');
+  assert.equal(pickViewer('auto', images, 'a.db'), 'missing', 'no installed editor declares .db files');
   assert.equal(pickViewer('sqlite-viewer.option', all, 'a.sqlite'), 'sqlite-viewer.option');
-  assert.equal(pickViewer('sqlite-viewer.option', all, 'a.db'), 'missing', 'that editor does not take .db files');
-  assert.equal(pickViewer('img.preview', all, 'a.db'), 'missing');
+  assert.equal(pickViewer('sqlite-viewer.option', all, 'a.db'), 'sqlite-viewer.option', 'the user named it: it gets the file');
+  assert.equal(pickViewer(' img.preview ', all, 'a.db'), 'img.preview');
   assert.equal(pickViewer('not.installed', all, 'a.db'), 'missing');
 });

@@ -115,6 +115,44 @@ describe('Inside a backup, in the extension host', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('with lifeboat.inside.preferViewer, Look Inside hands a private read-only copy to that viewer (never the backup or the live file); the copy goes with its tab', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('lifeboat');
+    // a custom editor every VS Code has (the built-in image preview) stands in for a SQLite viewer extension
+    await cfg().update('inside.preferViewer', 'imagePreview.previewEditor', vscode.ConfigurationTarget.Workspace);
+    try {
+      const db = path.join(dir, 'viewer.db');
+      fs.copyFileSync(CHINOOK, db);
+      const backup = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(db));
+      const copy = await vscode.commands.executeCommand('lifeboat.lookInside', { backupFile: backup, dbPath: db });
+      assert.ok(copy instanceof vscode.Uri, `Look Inside returned ${copy}`);
+      const privateCopy = (uri, what) => {
+        assert.notEqual(uri.fsPath, backup, `${what}: the backup itself`);
+        assert.notEqual(uri.fsPath, db, `${what}: the live file`);
+        assert.equal(fs.statSync(uri.fsPath).mode & 0o777, 0o400, `${what} is read-only`);
+        assert.equal(fs.statSync(path.dirname(uri.fsPath)).mode & 0o777, 0o700, `${what} is in a private folder`);
+        assert.match(path.basename(path.dirname(uri.fsPath)), /^lifeboat-viewer-/);
+      };
+      privateCopy(copy, 'the backup\'s copy');
+      assert.ok(fs.readFileSync(copy.fsPath).equals(fs.readFileSync(backup)), 'the copy is the backup, byte for byte');
+      const tabOf = (uri) => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.fsPath === uri.fsPath);
+      const tab = await poll(() => tabOf(copy), 'a tab of the viewer');
+      assert.equal(tab.input.viewType, 'imagePreview.previewEditor');
+
+      let live;
+      const lines = await openedWhile(async () => { live = await vscode.commands.executeCommand('lifeboat.lookInside', { dbPath: db, live: true }); });
+      const esc = db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      assert.deepEqual(lines.filter((l) => new RegExp(`"${esc}(-wal|-shm|-journal)?"`).test(l)), [], 'the extension host opened the live database');
+      privateCopy(live, 'the live database\'s snapshot');
+      assert.equal(sqlite3(live.fsPath, 'SELECT count(*) FROM Track'), '3503');
+      await poll(() => tabOf(live), 'a tab of the viewer for the snapshot');
+
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await poll(() => !fs.existsSync(path.dirname(copy.fsPath)) && !fs.existsSync(path.dirname(live.fsPath)), 'the private copies to go with their tabs');
+    } finally {
+      await cfg().update('inside.preferViewer', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('the destructive-query drill: Run Rehearsal deletes from a scratch copy, recovers the rows and fills Rows Lost, Rows Recovered and Other Tables Untouched', async () => {
     const db = path.join(dir, 'drill.db');
     fs.copyFileSync(CHINOOK, db);

@@ -33,7 +33,7 @@ export const T = {
   safetyCopy: (dir: string) => `Safety copy: the current database is copied first to ${dir}; Undo puts it back.`,
   inUse: (reasons: string[]) => `Warning: the database looks in use (${reasons.join('; ')}). Stop its application first: a partial restore refuses a database written to meanwhile.`,
   outcome: (mode: PartialMode, o: { table: string; rowsBefore: number | null; rowsAfter: number; inserted: number; replaced: number }, done: boolean) => mode === 'table'
-    ? `${o.table}: ${done ? 'restored' : 'replaced by the backup\'s'} (${o.rowsAfter} rows; now ${o.rowsBefore ?? 'no such table'})`
+    ? `${o.table}: ${done ? 'replaced' : 'to be replaced'} by the backup's ${plural(o.rowsAfter, 'row')} (${o.rowsBefore === null ? 'it was not in the live database' : `the live table ${done ? 'had' : 'has'} ${o.rowsBefore}`})`
     : `${o.table}: ${plural(o.inserted, 'missing row')} ${done ? 'inserted' : 'to insert'}${mode === 'missing+changed' ? `, ${plural(o.replaced, 'changed row')} ${done ? 'put back' : 'to put back'}` : ''} (${o.rowsBefore} → ${o.rowsAfter} rows)`,
   fkTitle: (db: string) => `Restoring into ${db} would break foreign keys`,
   fkAddTables: (tables: string[]) => `Include ${tables.join(', ')}`,

@@ -263,16 +263,14 @@
       s.tables = await rpc('tables', { counts: false });
       renderList();
       ui.status.textContent = `${s.tables.length} tables; counting rows…`;
+      // the first page first: counting reads every table (seconds on a multi-GB file)
       const first = s.tables.find((t) => t.kind === 'rowid' || t.kind === 'without-rowid') || s.tables[0];
-      const counted = rpc('tables', { counts: true }).then((all) => {
-        s.tables = all;
-        renderList();
-        renderTableHead();
-        ui.status.textContent = `${all.length} tables`;
-        renderRows(); // "of N" now
-      });
       if (first) await select(first.name);
-      await counted;
+      s.tables = await rpc('tables', { counts: true });
+      renderList();
+      renderTableHead();
+      ui.status.textContent = `${s.tables.length} tables`;
+      renderRows(); // "of N" now
     } catch (e) {
       app.removeAttribute('aria-busy');
       showError(ui.errors || app, e);

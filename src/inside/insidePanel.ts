@@ -26,6 +26,17 @@ function describeKey(t: TableInfo): string {
   return 'no usable key: rows are paged by position and compared by content';
 }
 
+/** Only what a page of rows may ask for (the core checks the values: column, cursor, 1-1000 rows). */
+function pageQuery(q: unknown): RowsQuery {
+  const o = (q && typeof q === 'object' ? q : {}) as Record<string, unknown>;
+  return {
+    orderBy: typeof o.orderBy === 'string' ? o.orderBy : undefined,
+    descending: o.descending === true,
+    after: typeof o.after === 'string' ? o.after : undefined,
+    limit: typeof o.limit === 'number' ? o.limit : undefined,
+  };
+}
+
 export class InsidePanel implements vscode.Disposable {
   private disposed = false;
 
@@ -46,7 +57,7 @@ export class InsidePanel implements vscode.Disposable {
         const info = await box.self!.client.schema(String(p.table));
         return { ...info, keyText: describeKey(info) };
       },
-      rows: async (p) => box.self!.client.rows(String(p.table), p.query as RowsQuery),
+      rows: async (p) => box.self!.client.rows(String(p.table), pageQuery(p.query)),
       action: async (p) => {
         await box.self!.onAction(p.action as InsideAction, typeof p.table === 'string' ? p.table : undefined, box.self!);
         return null;

@@ -86,6 +86,24 @@ describe('Inside a backup, in the extension host', function () {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('Compare from the restore modal: the diff runs in the engine while the restore waits there for its answer; No leaves the database alone', async () => {
+    const db = path.join(dir, 'modal.db');
+    fs.copyFileSync(CHINOOK, db);
+    const backup = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(db));
+    sqlite3(db, 'DELETE FROM Invoice WHERE InvoiceId > 402; DELETE FROM InvoiceLine WHERE InvoiceId > 402;');
+    const before = fs.readFileSync(db);
+    let summary;
+    // what the restore modal's Compare does (restore.ts calls showDiff with the preflight's paths)
+    await assert.rejects(api.ctx.service.restore(backup, db, async (p) => {
+      summary = await vscode.commands.executeCommand('lifeboat.compareWithLive', { backupFile: p.backupFile, dbPath: p.dbPath });
+      return false;
+    }), (e) => e.name === 'NotConfirmedError');
+    assert.match(summary, /^Invoice: 10 deleted since the backup$/m);
+    assert.match(summary, /^InvoiceLine: \d+ deleted since the backup$/m);
+    assert.ok(fs.readFileSync(db).equals(before), 'the database changed');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('a diff of a big table runs in the engine process: the extension host\'s event loop keeps turning', async () => {
     const live = path.join(dir, 'big.db');
     // ~640,000 rows (about 60 MB); 1% deleted and 0.1% changed in the live copy after the "backup"

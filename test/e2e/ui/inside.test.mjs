@@ -81,6 +81,25 @@ export default async function inside({ page, workspace, driver, assert, sqlite3,
   await page.mouse.move(5, 5);
   await driver.screenshot(page, 'inside', { also: 'docs/images/inside.png' });
 
+  // The page follows the theme: its background is the editor's, in a light and in a dark theme.
+  const editorBg = () => page.locator('.part.editor .editor-container').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+  const pageBg = () => view.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await pageBg();
+  assert.equal(light, await editorBg(), 'the page does not have the editor\'s background');
+  const pickTheme = async (name) => {
+    await driver.runCommand(page, 'Preferences: Color Theme');
+    await driver.pickQuickItem(page, name);
+  };
+  await pickTheme('Dark Modern');
+  try {
+    await until(async () => (await pageBg()) !== light, 'the page to follow the dark theme');
+    assert.equal(await pageBg(), await editorBg());
+    await driver.screenshot(page, 'inside-dark');
+  } finally {
+    await pickTheme('Light Modern');
+  }
+  await until(async () => (await pageBg()) === light, 'the page to follow the light theme again');
+
   // The schema: columns, indexes, foreign keys.
   await view.locator('[role="tab"]', { hasText: 'Schema' }).click();
   const schema = view.locator('#panel-schema');

@@ -21,6 +21,7 @@ import { DrillFiles } from './drills/drillFiles';
 import { DrillsTreeProvider } from './drills/drillsTree';
 import { listScenarios, startDrill } from './core/drills';
 import { EngineHost } from './core/engineHost';
+import { registerInside } from './inside';
 
 export interface LifeboatApi {
   ctx: Ctx;
@@ -80,6 +81,8 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     'lifeboat.refreshDrills': () => drillFiles.refresh(),
   };
   for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  // Look Inside, Compare with Live, Restore Table…, Recover Deleted Rows…, Restore as Copy… (issue 12)
+  context.subscriptions.push(...registerInside(ctx));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -27,6 +27,8 @@ export interface Settings {
   useSqliteLocks: boolean;
   /** safety sets kept per database after restores */
   safetyCopies: number;
+  /** Look Inside hands files to this SQLite viewer ('' = Lifeboat's view, 'auto', or a viewType) */
+  insidePreferViewer: string;
 }
 
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
@@ -55,6 +57,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     busyTimeoutSeconds: num('busyTimeoutSeconds', 30, 1),
     useSqliteLocks: c.get<boolean>('useSqliteLocks', true) !== false,
     safetyCopies: Math.floor(num('safetyCopies', 3, 1)),
+    insidePreferViewer: (c.get<string>('inside.preferViewer', '') ?? '').trim(),
   };
 }
 

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import type { BackupOptions, BackupResult, ProgressFn } from './backup';
 import * as errors from './errors';
 import type { RehearsalOptions, RehearsalResult } from './drills/rehearsal';
+import type { DrillRehearsal } from './drills/run';
+import type { DiffOptions, DiffResult, PartialPreflight, PartialRestoreOptions, PartialRestoreResult, RestoreCopyOptions, RestoreCopyResult, RowChange, RowsPage, RowsQuery, TableInfo, TableSummary, Target } from './inside';
 import type { RestoreOptions, RestorePreflight, RestoreResult } from './restore';
 import type { InspectResult } from './sqlite';
 
@@ -26,13 +28,29 @@ export interface EngineOps {
   inUseSigns: { args: { dbPath: string }; result: { realPath: string; reasons: string[] } };
   rehearsal: { args: Plain<RehearsalOptions>; result: RehearsalResult };
   pid: { args: Record<string, never>; result: number };
+  // Inside a backup (issue 12): sessions opened here and paged from the editor, then closed.
+  drillRehearsal: { args: Plain<RehearsalOptions> & { drillText: string; table?: string }; result: DrillRehearsal };
+  insideOpen: { args: { target: Target }; result: { session: number; label: string } };
+  insideTables: { args: { session: number; counts?: boolean }; result: TableSummary[] };
+  insideSchema: { args: { session: number; table: string }; result: TableInfo };
+  insideRows: { args: { session: number; table: string; query?: RowsQuery }; result: RowsPage };
+  compareOpen: { args: { from: { backupFile: string }; to: Target }; result: { session: number; from: string; to: string } };
+  compareDiff: { args: { session: number } & Plain<DiffOptions>; result: DiffResult; progress: Parameters<NonNullable<DiffOptions['onProgress']>>[0] };
+  compareRows: { args: { session: number; table: string; after?: string | null; limit?: number; maxBytes?: number }; result: { rows: RowChange[]; next: string | null } };
+  sessionClose: { args: { session: number }; result: void };
+  partialRestore: { args: Plain<PartialRestoreOptions>; result: PartialRestoreResult; ask: PartialPreflight; progress: { phase: string; message: string } };
+  restoreAsCopy: { args: Plain<RestoreCopyOptions>; result: RestoreCopyResult; progress: { phase: string; message: string } };
+  /** a consistent snapshot of a live database written to `file` (a new file in a private folder) */
+  snapshot: { args: { dbPath: string; file: string }; result: void };
 }
 export type EngineOp = keyof EngineOps;
+type AskOf<K extends EngineOp> = EngineOps[K] extends { ask: infer A } ? A : RestorePreflight;
+type ProgressOf<K extends EngineOp> = EngineOps[K] extends { progress: infer P } ? P : Parameters<ProgressFn>[0];
 
-export interface CallOptions {
+export interface CallOptions<A = RestorePreflight, P = Parameters<ProgressFn>[0]> {
   signal?: AbortSignal;
-  onProgress?: ProgressFn;
-  confirm?: (p: RestorePreflight) => Promise<boolean>;
+  onProgress?: (p: P) => void;
+  confirm?: (p: A) => Promise<boolean>;
 }
 
 /** Messages from parent to child and back. */
@@ -41,8 +59,8 @@ export type ToChild =
   | { t: 'abort'; id: number }
   | { t: 'answer'; id: number; value: boolean };
 export type ToParent =
-  | { t: 'progress'; id: number; p: Parameters<ProgressFn>[0] }
-  | { t: 'ask'; id: number; preflight: RestorePreflight }
+  | { t: 'progress'; id: number; p: unknown }
+  | { t: 'ask'; id: number; preflight: unknown }
   | { t: 'result'; id: number; value: unknown }
   | { t: 'error'; id: number; error: SerializedError };
 
@@ -65,7 +83,7 @@ export function deserializeError(s: SerializedError): Error {
   return e;
 }
 
-interface Pending { resolve(v: unknown): void; reject(e: Error): void; opts: CallOptions; cleanup(): void }
+interface Pending { resolve(v: unknown): void; reject(e: Error): void; opts: CallOptions<unknown, unknown>; cleanup(): void }
 
 export interface EngineHostOptions {
   /** the bundled child entry; default: engine.js beside this file */
@@ -82,6 +100,7 @@ export class EngineHost {
   private readonly pending = new Map<number, Pending>();
   private idleTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  private holds = 0;
 
   constructor(private readonly opts: EngineHostOptions = {}) {}
 
@@ -135,7 +154,7 @@ export class EngineHost {
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
-    if (this.pending.size) return;
+    if (this.pending.size || this.holds) return;
     this.idleTimer = setTimeout(() => {
       if (!this.pending.size && this.child) { this.child.disconnect(); this.child = undefined; }
     }, this.opts.idleMs ?? 120_000);
@@ -143,7 +162,7 @@ export class EngineHost {
   }
 
   /** Runs `op` in the child; progress, confirmation and cancellation cross the channel. */
-  call<K extends EngineOp>(op: K, args: EngineOps[K]['args'], opts: CallOptions = {}): Promise<EngineOps[K]['result']> {
+  call<K extends EngineOp>(op: K, args: EngineOps[K]['args'], opts: CallOptions<AskOf<K>, ProgressOf<K>> = {}): Promise<EngineOps[K]['result']> {
     if (this.disposed) return Promise.reject(new errors.CancelledError());
     if (opts.signal?.aborted) return Promise.reject(new errors.CancelledError());
     clearTimeout(this.idleTimer);
@@ -152,9 +171,25 @@ export class EngineHost {
     return new Promise((resolve, reject) => {
       const onAbort = () => this.send({ t: 'abort', id });
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, opts, cleanup: () => opts.signal?.removeEventListener('abort', onAbort) });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, opts: opts as CallOptions<unknown, unknown>, cleanup: () => opts.signal?.removeEventListener('abort', onAbort) });
       this.send({ t: 'call', id, op, args });
     });
+  }
+
+  /**
+   * Keeps the child from exiting when idle while something holds sessions open in it (a view
+   * of a backup between two pages); call the returned function to let go.
+   */
+  hold(): () => void {
+    this.holds++;
+    clearTimeout(this.idleTimer);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      this.armIdle();
+    };
   }
 
   /** The child's process id (tests check that live-file work happens there), starting it if needed. */

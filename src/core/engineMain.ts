@@ -3,15 +3,20 @@
 import { promises as fsp } from 'node:fs';
 import { backupDatabase, BackupOptions } from './backup';
 import { RehearsalOptions, runRehearsal } from './drills/rehearsal';
+import { runDrillRehearsal } from './drills/run';
 import type { EngineOp, ToChild, ToParent } from './engineHost';
 import { serializeError } from './engineHost';
 import { hasSqliteMagic } from './format';
 import { locateDatabase } from './identity';
 import { inspectLive } from './live';
 import { inUseSigns, restoreDatabase, RestoreOptions } from './restore';
+import { insideOp, INSIDE_OPS } from './inside/engineOps';
+import { Sessions } from './inside/sessions';
 
 const running = new Map<number, AbortController>();
 const answers = new Map<number, (v: boolean) => void>();
+/** look-inside and compare sessions the parent opened and pages through */
+const sessions = new Sessions();
 
 function send(m: ToParent): void {
   if (process.connected) process.send?.(m);
@@ -34,15 +39,19 @@ async function sniff(paths: string[]): Promise<boolean[]> {
   }));
 }
 
+/** Asks the parent (a confirmation modal) and waits for its answer. */
+const asker = (id: number) => (preflight: unknown) => new Promise<boolean>((resolve) => { answers.set(id, resolve); send({ t: 'ask', id, preflight }); });
+
 async function run(id: number, op: EngineOp, args: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
   const onProgress = (p: unknown) => send({ t: 'progress', id, p } as ToParent);
+  if (INSIDE_OPS.has(op)) return insideOp(sessions, op, args, { signal, onProgress, confirm: asker(id) });
   switch (op) {
     case 'sniff': return sniff(args.paths as string[]);
     case 'backup': return backupDatabase({ ...(args as unknown as BackupOptions), signal, onProgress });
     case 'restore':
       return restoreDatabase({
         ...(args as unknown as RestoreOptions), signal, onProgress,
-        confirm: (preflight) => new Promise<boolean>((resolve) => { answers.set(id, resolve); send({ t: 'ask', id, preflight }); }),
+        confirm: asker(id),
       });
     case 'inspectLive': return inspectLive(args.dbPath as string, { signal, busyTimeoutMs: args.busyTimeoutMs as number | undefined });
     case 'inUseSigns': {
@@ -50,6 +59,10 @@ async function run(id: number, op: EngineOp, args: Record<string, unknown>, sign
       return { realPath, reasons: await inUseSigns(realPath) };
     }
     case 'rehearsal': return runRehearsal({ ...(args as unknown as RehearsalOptions), signal });
+    case 'drillRehearsal': {
+      const { drillText, ...opts } = args as unknown as RehearsalOptions & { drillText: string; table?: string };
+      return runDrillRehearsal(drillText, { ...opts, signal });
+    }
     case 'pid': return process.pid;
   }
   throw new Error(`unknown engine operation ${String(op)}`);
@@ -74,6 +87,10 @@ process.on('disconnect', () => {
   for (const a of answers.values()) a(false);
   const deadline = setTimeout(() => process.exit(0), 30_000);
   deadline.unref();
-  const check = setInterval(() => { if (!running.size) process.exit(0); }, 50);
+  let closed = false;
+  const check = setInterval(() => {
+    if (running.size) return;
+    if (!closed) { closed = true; void sessions.closeAll().finally(() => process.exit(0)); } // their snapshots go too
+  }, 50);
   check.unref();
 });

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError, fmtBytes } from '../core';
 import {
-  defaultOperator, findEvidenceTable, formatEvidenceRow, listScenarios, parseChecklist, performedSteps,
-  startDrill,
+  defaultOperator, DrillRehearsal, findEvidenceTable, formatEvidenceRow, listScenarios, parseChecklist, performedSteps,
+  rehearsalKind, startDrill,
 } from '../core/drills';
 import { Ctx, backupPickItem, resolveDatabase } from '../commands/context';
 import { ago } from '../messages';
 import { expandPath, readSettings } from '../settings';
+import { InsideClient } from '../inside/client';
 import { DrillFiles } from './drillFiles';
 import { DrillFileNode, ItemNode } from './drillsTree';
 
@@ -68,7 +69,7 @@ function drillUriOf(arg: unknown, files: DrillFiles): vscode.Uri | undefined {
   return undefined;
 }
 
-export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unknown, opts: { dbPath?: string; backupFile?: string } = {}): Promise<{ pass: boolean } | undefined> {
+export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unknown, opts: { dbPath?: string; backupFile?: string; table?: string } = {}): Promise<{ pass: boolean } | undefined> {
   let uri = drillUriOf(arg, files);
   if (!uri) {
     const all = files.all();
@@ -86,6 +87,9 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
     void vscode.window.showErrorMessage(`${path.basename(uri.fsPath)} has no evidence table to record the rehearsal in.`);
     return undefined;
   }
+  // the drill says which rehearsal it wants: a restore, or (destructive query) a recovery of deleted rows
+  const kind = rehearsalKind(doc.getText());
+  const what = kind === 'recover-rows' ? 'Recovery rehearsal' : 'Restore rehearsal';
   // the drill may name its database: "- **Database:** /path/app.db"
   const named = /\*\*Database:\*\*\s*`?([^`\r\n]+?)`?\s*$/m.exec(doc.getText())?.[1];
   let dbPath = opts.dbPath ?? (named && ctx.registry.find(named) ? named : undefined);
@@ -103,40 +107,81 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
       ...(newestVerified ? [{ label: '$(star-full) Newest verified backup', description: `${ago(newestVerified.createdAt)} · ${fmtBytes(newestVerified.sizeBytes)}`, entry: newestVerified }] : []),
       ...backups.map(backupPickItem),
     ];
-    const pick = await vscode.window.showQuickPick(items, { placeHolder: `Backup of ${path.basename(dbPath)} to rehearse a restore with (into a scratch copy)` });
+    const placeHolder = kind === 'recover-rows'
+      ? `Backup of ${path.basename(dbPath)} to recover the deleted rows from (on a scratch copy)`
+      : `Backup of ${path.basename(dbPath)} to rehearse a restore with (into a scratch copy)`;
+    const pick = await vscode.window.showQuickPick(items, { placeHolder });
     if (!pick) return undefined;
     backupFile = pick.entry.file;
+  }
+  let table = opts.table;
+  if (kind === 'recover-rows' && !table && !opts.dbPath) {
+    const picked = await pickRehearsalTable(ctx, backupFile, path.basename(dbPath));
+    if (picked === null) return undefined;
+    table = picked;
   }
   const s = readSettings(vscode.Uri.file(dbPath));
   const operator = await defaultOperator(vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
   try {
-    const r = await ctx.service.withProgress(`Restore rehearsal of ${path.basename(dbPath)}`, 'notification', (signal) =>
-      ctx.service.rehearse({ dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operator, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours }, signal));
+    // in the engine process: it reads the live database
+    const r: DrillRehearsal = await ctx.service.withProgress(`${what} of ${path.basename(dbPath)}`, 'notification', (signal) =>
+      ctx.service.engine.call('drillRehearsal', {
+        drillText: doc.getText(), dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operator, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours, table,
+      }, { signal }));
     // one undoable edit: tick the performed auto items, append the evidence row
     const text = doc.getText();
     const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-    const table = findEvidenceTable(text)!;
+    const evidence = findEvidenceTable(text)!;
     const steps = new Set(performedSteps(r));
     const edit = new vscode.WorkspaceEdit();
     for (const it of parseChecklist(text).items) {
       if (it.auto && steps.has(it.auto) && !it.checked) edit.replace(uri, new vscode.Range(it.line, it.column, it.line, it.column + 1), 'x');
     }
-    const last = doc.lineAt(table.lastLine);
-    const atEnd = table.lastLine === doc.lineCount - 1;
-    edit.insert(uri, atEnd ? last.range.end : new vscode.Position(table.lastLine + 1, 0), atEnd ? `${eol}${formatEvidenceRow(r.row)}` : `${formatEvidenceRow(r.row)}${eol}`);
+    const last = doc.lineAt(evidence.lastLine);
+    const atEnd = evidence.lastLine === doc.lineCount - 1;
+    // a scenario's table may have more columns (Rows Lost, …): the rehearsal fills them (recovery.ts)
+    const row = formatEvidenceRow(r.row, r.kind === 'recover-rows' ? r.extra : undefined, evidence.columns);
+    edit.insert(uri, atEnd ? last.range.end : new vscode.Position(evidence.lastLine + 1, 0), atEnd ? `${eol}${row}` : `${row}${eol}`);
     const wasDirty = doc.isDirty;
     await vscode.workspace.applyEdit(edit);
     if (!wasDirty) await doc.save();
-    ctx.log.info(`Rehearsal for ${dbPath} with ${r.backupFile}: ${r.row['Pass/Fail']} (${r.row['Restore Duration']}, integrity ${r.integrity}, rows ${r.row['Row Count Match']}); ${r.reasons.join('; ')}`);
-    const msg = `Drill rehearsal ${r.pass ? 'passed' : 'FAILED'}: restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}.${r.pass ? '' : ' ' + r.reasons.join('; ')}`;
+    ctx.log.info(`Rehearsal (${r.kind}) for ${dbPath} with ${r.backupFile}: ${r.row['Pass/Fail']} (${r.row['Restore Duration']}, integrity ${r.integrity}, rows ${r.row['Row Count Match']}); ${r.reasons.join('; ')}`);
+    const measured = r.kind === 'recover-rows'
+      ? `DELETE FROM ${r.table} on a scratch copy: ${r.rowsLost} rows lost, ${r.rowsRecovered} recovered in ${r.row['Restore Duration']}, other tables untouched: ${r.extra['Other Tables Untouched']}, integrity_check ${r.integrity}`
+      : `restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}`;
+    const msg = `Drill rehearsal ${r.pass ? 'passed' : 'FAILED'}: ${measured}.${r.pass ? '' : ' ' + r.reasons.join('; ')}`;
     if (r.pass) void vscode.window.showInformationMessage(msg);
     else void vscode.window.showWarningMessage(msg, 'Show Log').then((c) => { if (c) ctx.log.show(); });
     return { pass: r.pass };
   } catch (e) {
-    await ctx.service.reportError('Restore rehearsal', e);
+    await ctx.service.reportError(what, e);
     ctx.log.error(`Rehearsal failed: ${describeError(e)}`);
     return undefined;
   }
+}
+
+/**
+ * The table a recovery rehearsal deletes from: the backup's tables with a key, largest first
+ * (the core's default). undefined: the default; null: the pick was dismissed.
+ */
+async function pickRehearsalTable(ctx: Ctx, backupFile: string | undefined, db: string): Promise<string | undefined | null> {
+  if (!backupFile) return undefined;
+  let tables;
+  try {
+    const inside = await InsideClient.open(ctx.service.engine, { backupFile });
+    try {
+      tables = (await inside.tables()).filter((t) => (t.kind === 'rowid' || t.kind === 'without-rowid') && t.key.kind !== 'none' && (t.rows ?? 0) > 0);
+    } finally {
+      await inside.close();
+    }
+  } catch (e) {
+    ctx.log.warn(`Listing the tables of ${backupFile} failed: ${describeError(e)}; the rehearsal takes its largest table`);
+    return undefined; // the rehearsal reports what is wrong with the backup
+  }
+  tables.sort((a, b) => (b.rows ?? 0) - (a.rows ?? 0));
+  const pick = await vscode.window.showQuickPick(tables.map((t, i) => ({ label: t.name, description: `${t.rows} rows${i === 0 ? ' · the largest (default)' : ''}`, name: t.name })),
+    { placeHolder: `Table to DELETE FROM in the scratch copy of ${db} (the live database is never written)` });
+  return pick ? pick.name : null;
 }
 
 export async function toggleCheckboxCommand(): Promise<void> {

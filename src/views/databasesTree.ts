@@ -180,6 +180,8 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     }
     item.tooltip = md;
     item.resourceUri = vscode.Uri.file(e.file);
+    // a click opens the backup read-only (issue 12)
+    item.command = { command: 'lifeboat.lookInside', title: 'Look Inside', arguments: [node] };
     return item;
   }
 

@@ -225,6 +225,7 @@ export async function diffSources(sides: Sides, labels: { from: string; to: stri
   if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) throw new UsageError(`the row limit must be a whole number (got ${opts.limit})`);
   const tables: TableDiff[] = [];
   for (const name of tableNames(sides, opts.tables)) {
+    opts.onProgress?.({ table: name, rowsFrom: 0, rowsTo: 0 }); // which table, even where SQLite merges it in one statement
     try {
       tables.push(await diffOneTable(sides, name, opts));
     } catch (e) {

@@ -1,0 +1,34 @@
+// Helpers for the extension's webview pages in the workbench (not a test file: no .test.mjs).
+// A webview is two nested iframes (VS Code's host frame, then the page); the page's frame is
+// found by the aria-label of its <main id="app">, which the extension sets per panel.
+import * as driver from './driver.mjs';
+
+/** The frame of the webview page whose main#app aria-label matches; waits for it. */
+export async function webviewFrame(page, label, { timeout = 20_000 } = {}) {
+  const re = label instanceof RegExp ? label : new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+  let seen = [];
+  try {
+    return await driver.poll(async () => {
+      seen = [];
+      for (const f of page.frames()) {
+        const l = await f.evaluate(() => document.querySelector('main#app')?.getAttribute('aria-label') ?? null).catch(() => null);
+        if (l === null) continue;
+        seen.push(l);
+        if (re.test(l)) return f;
+      }
+      return null;
+    }, { timeout, what: `a webview page labelled ${re}` });
+  } catch (err) {
+    throw new Error(`${err.message}; webview pages: ${JSON.stringify(seen)}`, { cause: err });
+  }
+}
+
+/** The grid's rows as arrays of cell texts (header row first). */
+export async function gridTexts(frame, scope = '') {
+  return frame.locator(`${scope} table[role="grid"]`).first().evaluate((t) => [...t.querySelectorAll('tr')].map((r) => [...r.children].map((c) => c.textContent.trim())));
+}
+
+/** Waits until `fn(frame)` is truthy (texts in the page change asynchronously). */
+export function until(fn, what, timeout = 15_000) {
+  return driver.poll(fn, { timeout, what });
+}

@@ -8,10 +8,13 @@ import { serializeError } from './engineHost';
 import { hasSqliteMagic } from './format';
 import { locateDatabase } from './identity';
 import { inspectLive } from './live';
-import { inUseSigns, restoreDatabase, RestoreOptions } from './restore';
+import { isOffsiteOp, OffsiteRequest, runOffsiteOp } from './offsite/engineOps';
+import { inUseSigns, restoreDatabase, RestoreOptions, RestorePreflight } from './restore';
 
 const running = new Map<number, AbortController>();
 const answers = new Map<number, (v: boolean) => void>();
+const replies = new Map<string, (v: string | null) => void>();
+let nextRequest = 1;
 
 function send(m: ToParent): void {
   if (process.connected) process.send?.(m);
@@ -34,16 +37,23 @@ async function sniff(paths: string[]): Promise<boolean[]> {
   }));
 }
 
+/** Asks the parent to confirm a restore (its modal). */
+const confirmWith = (id: number) => (preflight: RestorePreflight) => new Promise<boolean>((resolve) => { answers.set(id, resolve); send({ t: 'ask', id, preflight }); });
+
+/** Asks the parent for something only it has (the passphrase, typed by the user). */
+function request(id: number, r: OffsiteRequest): Promise<string | null> {
+  const rid = nextRequest++;
+  return new Promise((resolve) => { replies.set(`${id}:${rid}`, resolve); send({ t: 'request', id, rid, request: r }); });
+}
+
 async function run(id: number, op: EngineOp, args: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
   const onProgress = (p: unknown) => send({ t: 'progress', id, p } as ToParent);
+  if (isOffsiteOp(op)) return runOffsiteOp(op, args, { signal, onProgress, confirm: confirmWith(id), request: (r) => request(id, r) });
   switch (op) {
     case 'sniff': return sniff(args.paths as string[]);
     case 'backup': return backupDatabase({ ...(args as unknown as BackupOptions), signal, onProgress });
     case 'restore':
-      return restoreDatabase({
-        ...(args as unknown as RestoreOptions), signal, onProgress,
-        confirm: (preflight) => new Promise<boolean>((resolve) => { answers.set(id, resolve); send({ t: 'ask', id, preflight }); }),
-      });
+      return restoreDatabase({ ...(args as unknown as RestoreOptions), signal, onProgress, confirm: confirmWith(id) });
     case 'inspectLive': return inspectLive(args.dbPath as string, { signal, busyTimeoutMs: args.busyTimeoutMs as number | undefined });
     case 'inUseSigns': {
       const realPath = (await locateDatabase(args.dbPath as string)).realPath;
@@ -58,13 +68,18 @@ async function run(id: number, op: EngineOp, args: Record<string, unknown>, sign
 process.on('message', (m: ToChild) => {
   if (m.t === 'abort') running.get(m.id)?.abort();
   else if (m.t === 'answer') { answers.get(m.id)?.(m.value); answers.delete(m.id); }
+  else if (m.t === 'reply') { replies.get(`${m.id}:${m.rid}`)?.(m.value); replies.delete(`${m.id}:${m.rid}`); }
   else if (m.t === 'call') {
     const ac = new AbortController();
     running.set(m.id, ac);
     run(m.id, m.op, m.args as Record<string, unknown>, ac.signal).then(
       (value) => send({ t: 'result', id: m.id, value }),
       (e) => send({ t: 'error', id: m.id, error: serializeError(e) }),
-    ).finally(() => { running.delete(m.id); answers.delete(m.id); });
+    ).finally(() => {
+      running.delete(m.id);
+      answers.delete(m.id);
+      for (const k of replies.keys()) if (k.startsWith(`${m.id}:`)) replies.delete(k);
+    });
   }
 });
 
@@ -72,6 +87,7 @@ process.on('message', (m: ToChild) => {
 process.on('disconnect', () => {
   for (const ac of running.values()) ac.abort();
   for (const a of answers.values()) a(false);
+  for (const r of replies.values()) r(null);
   const deadline = setTimeout(() => process.exit(0), 30_000);
   deadline.unref();
   const check = setInterval(() => { if (!running.size) process.exit(0); }, 50);

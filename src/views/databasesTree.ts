@@ -27,6 +27,12 @@ export class BackupNode {
 
 export type Node = DatabaseNode | BackupNode;
 
+/** Off-site state of a backup row (src/offsite): a description part, tooltip markdown, a contextValue flag. */
+export interface BackupBadges {
+  readonly onDidChange: vscode.Event<void>;
+  forBackup(dbPath: string, entry: BackupEntry): { text: string; tooltip: string; flag: string } | undefined;
+}
+
 export function databaseState(newest: BackupEntry | undefined, failed: boolean, running: boolean, rpoHours: number, now = Date.now()): DbState {
   if (running) return 'running';
   if (failed) return 'failed';
@@ -55,8 +61,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService) {
+  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService, private readonly badges?: BackupBadges) {
     this.subs.push(registry.onDidChange(() => this.refresh()), service.onDidChange(() => this.refresh()));
+    if (badges) this.subs.push(badges.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
@@ -104,9 +111,11 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     item.id = `backup:${e.file}`;
     const bits = [fmtBytes(e.sizeBytes), ago(e.createdAt), e.verified ? 'verified ✓' : 'unverified ✗'];
     if (e.pinned) bits.push('pinned');
+    const offsite = this.badges?.forBackup(node.db.path, e);
+    if (offsite) bits.push(offsite.text);
     item.description = bits.join(' · ');
     item.iconPath = new vscode.ThemeIcon(e.pinned ? 'pinned' : e.verified ? 'database' : 'warning');
-    item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}`;
+    item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}${offsite?.flag ?? ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${e.name}**\n\n`);
     md.appendMarkdown(`Created ${when.toISOString()} (${ago(e.createdAt)}) · ${fmtBytes(e.sizeBytes)}\n\n`);
@@ -126,6 +135,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     } else if (e.manifestState === 'missing') {
       md.appendMarkdown('No manifest: this backup was not written by Lifeboat or its manifest is missing.');
     }
+    if (offsite) md.appendMarkdown(offsite.tooltip);
     item.tooltip = md;
     item.resourceUri = vscode.Uri.file(e.file);
     return item;

@@ -310,7 +310,7 @@ export async function restoreDatabase(opts: RestoreOptions): Promise<RestoreResu
       if (info.missingTables.length) throw new IntegrityError(backupFile, `refusing to restore: required table(s) missing: ${info.missingTables.join(', ')}`);
       if (manifestRead.state === 'invalid') {
         warnings.push(`${manifestRead.reason}: the backup was checked fully (integrity ok), but its checksum could not be compared with a record`);
-      } else {
+      } else if (manifestRead.state === 'missing') {
         warnings.push('the backup has no manifest: it was checked fully (integrity ok), but its checksum could not be compared with a record');
       }
       for (const u of info.uncheckedIndexes) warnings.push(`index ${u.index} (table ${u.table}) ${u.reason}`);

@@ -35,6 +35,7 @@ export default async function offsite({ page, workspace, home, driver, assert, s
   };
   const trackCount = () => Number(sqlite3(appDb, 'SELECT count(*) FROM Track;'));
   let locked = null;
+  let width = 0;
   try {
     // 1. A destination in the workspace settings: the off-site status item appears once it is read.
     setDestinations([{ name: 'nas', type: 'folder', path: nas }]);
@@ -66,7 +67,9 @@ export default async function offsite({ page, workspace, home, driver, assert, s
     assert.match(row.description, /verified ✓ · ☁ copied to nas just now$/);
     const status = await driver.statusBarText(page, /\d+\/\d+ off-site/);
     assert.match(status, /^[1-9]\d*\/\d+ off-site$/, `the status item does not count app.db: ${status}`);
-    await page.mouse.move(5, 5);
+    await driver.runCommand(page, 'Notifications: Clear All Notifications');
+    width = (await page.locator('.part.sidebar').boundingBox()).width;
+    await driver.setSidebarWidth(page, 760); // the row's cloud state in full
     await driver.screenshot(page, 'offsite-tree', { also: 'docs/images/offsite-tree.png' });
 
     // 4. The local backups are lost and the live database damaged: restore from off-site.
@@ -133,6 +136,7 @@ export default async function offsite({ page, workspace, home, driver, assert, s
     await driver.screenshot(page, 'offsite-failure', { also: 'docs/images/offsite-failure.png' });
   } finally {
     if (locked) lock(locked, false);
+    if (width) await driver.setSidebarWidth(page, width).catch(() => {});
     rmSync(dirname(settings), { recursive: true, force: true });
   }
 }

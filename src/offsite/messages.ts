@@ -18,6 +18,7 @@ export const MO = {
     ? `Off-site destination "${name}" is ready: copies are encrypted to ${recipient.slice(0, 14)}…${identity === 'created' ? ' (a new age key for this machine)' : identity === 'adopted' ? ' (the destination\'s key, now on this machine)' : ''}. With its credentials and the passphrase, a new machine can restore.`
     : `Off-site destination "${name}" is ready (unencrypted copies).`,
   createBucket: 'Create Bucket',
+  setUp: 'Set Up…',
   setCredentials: 'Set Credentials…',
   accessKeyPrompt: (name: string) => `Access key id for "${name}"`,
   secretKeyPrompt: (name: string) => `Secret access key for "${name}" (kept in VS Code's secret storage, never in settings)`,

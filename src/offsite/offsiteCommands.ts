@@ -3,7 +3,7 @@
 // destination when one fails), cancel an upload.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight } from '../core';
+import { BackupEntry, CancelledError, describeError, fmtBytes, InUseError, RestorePreflight } from '../core';
 import { Destination, describeDestination } from '../core/offsite/config';
 import type { OffsiteRequest } from '../core/offsite/engineOps';
 import { Ctx, requireTrust, resolveDatabase } from '../commands/context';
@@ -12,6 +12,7 @@ import { ago, M } from '../messages';
 import { BackupNode } from '../views/databasesTree';
 import { MO } from './messages';
 import { dbKeyOf, OffsiteService } from './offsiteService';
+import { editorWording } from './offsiteState';
 
 /** Asks for the passphrase in a password input box; twice when it is a new one. Null: dismissed. */
 export async function askPassphrase(r: OffsiteRequest): Promise<string | null> {
@@ -55,15 +56,16 @@ async function pickDestination(off: OffsiteService, arg: unknown, placeHolder: s
   return pick?.d;
 }
 
-/** Shows the error of an operation as one line with Show Log (and what helps for S3 credentials); resolves once it is dismissed. */
+/** Shows the error of an operation as one line (in the editor's words) with Show Log, and what helps for S3 credentials. */
 async function report(ctx: Ctx, what: string, e: unknown, d?: Destination): Promise<void> {
-  if (d?.type === 's3' && (e as { kind?: string }).kind === 'auth') {
-    const c = await vscode.window.showErrorMessage(M.failed(what, describeError(e)), MO.setCredentials, M.showLog);
-    if (c === MO.setCredentials) await vscode.commands.executeCommand('lifeboat.setOffsiteCredentials', d.name);
-    if (c === M.showLog) ctx.log.show();
+  if (e instanceof CancelledError) {
+    void vscode.window.showInformationMessage(M.cancelled(what));
     return;
   }
-  await ctx.service.reportError(what, e);
+  const creds = d?.type === 's3' && (e as { kind?: string }).kind === 'auth';
+  const c = await vscode.window.showErrorMessage(M.failed(what, editorWording(describeError(e))), ...(creds ? [MO.setCredentials] : []), M.showLog);
+  if (c === MO.setCredentials) await vscode.commands.executeCommand('lifeboat.setOffsiteCredentials', d!.name);
+  if (c === M.showLog) ctx.log.show();
 }
 
 export async function setUpCommand(ctx: Ctx, off: OffsiteService, arg?: unknown, createBucket = false): Promise<boolean> {
@@ -75,7 +77,7 @@ export async function setUpCommand(ctx: Ctx, off: OffsiteService, arg?: unknown,
     return true;
   } catch (e) {
     if (d.type === 's3' && (e as { kind?: string }).kind === 'bucket' && !createBucket) {
-      const c = await vscode.window.showErrorMessage(M.failed(`Setting up "${d.name}"`, describeError(e)), MO.createBucket, M.showLog);
+      const c = await vscode.window.showErrorMessage(M.failed(`Setting up "${d.name}"`, editorWording(describeError(e))), MO.createBucket, M.showLog);
       if (c === MO.createBucket) return setUpCommand(ctx, off, d.name, true);
       if (c === M.showLog) ctx.log.show();
       return false;

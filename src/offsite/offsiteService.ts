@@ -16,7 +16,7 @@ import type { BackupService, ProgressPlace } from '../services/backupService';
 import { readOffsiteSettings, readSettings } from '../settings';
 import type { BackupBadges } from '../views/databasesTree';
 import { MO } from './messages';
-import { catalogOf, copyStates, CopyState, describeCopies, DestinationCatalog, recordKey, UploadRecord } from './offsiteState';
+import { catalogOf, copyStates, CopyState, describeCopies, DestinationCatalog, editorWording, recordKey, UploadRecord } from './offsiteState';
 
 const SECRET_PREFIX = 'lifeboat.offsite.credentials/';
 const RECORDS_KEY = 'lifeboat.offsite.uploads';
@@ -134,7 +134,7 @@ export class OffsiteService implements vscode.Disposable, BackupBadges {
   // ---------------------------------------------------------------------------------- listings
 
   private store(l: OffsiteListing, d: Destination): void {
-    this.catalogs.set(d.name, catalogOf(l.destination, l.label || l.destination, new Date(l.listedAt), l.error, l.copies));
+    this.catalogs.set(d.name, catalogOf(l.destination, l.label || l.destination, new Date(l.listedAt), l.error && editorWording(l.error), l.copies));
     this.listedWith.set(d.name, JSON.stringify(d));
     if (l.error) this.log.warn(`Listing off-site ${l.error}`);
     else this.log.info(`Listed ${l.label}: ${l.copies.filter((c) => c.committed).length} committed copies`);
@@ -300,18 +300,22 @@ export class OffsiteService implements vscode.Disposable, BackupBadges {
         this.log.info(`Off-site: the copy of ${r.backup} to ${r.label} was cancelled`);
         await this.record(r.destination, r.backup, undefined);
       } else {
-        this.log.error(`Off-site copy of ${r.backup} (${dbPath}) failed: ${r.error ?? r.reason}`);
-        await this.record(r.destination, r.backup, { status: 'failed', reason: r.error ?? r.reason, at });
-        failures.push(r);
+        const line = editorWording(r.error ?? r.reason ?? 'failed');
+        this.log.error(`Off-site copy of ${r.backup} (${dbPath}) failed: ${line}`);
+        await this.record(r.destination, r.backup, { status: 'failed', reason: line, at });
+        failures.push({ ...r, error: line });
       }
     }
     this.emitter.fire();
     for (const f of failures) {
       if (!req.explicit && this.shown.has(f.destination)) continue;
       this.shown.add(f.destination);
-      void vscode.window.showErrorMessage(MO.uploadFailed(f.backup, f.error ?? f.reason ?? 'failed'), MO.openSettings, 'Show Log').then((c) => {
+      // a destination that is not set up gets the command that sets it up
+      const setUp = /Set Up Off-site Destination/.test(f.error ?? '');
+      void vscode.window.showErrorMessage(MO.uploadFailed(f.backup, f.error ?? 'failed'), setUp ? MO.setUp : MO.openSettings, 'Show Log').then((c) => {
         if (c === 'Show Log') this.log.show();
         if (c === MO.openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', 'lifeboat.offsite');
+        if (c === MO.setUp) void vscode.commands.executeCommand('lifeboat.setUpOffsite', f.destination);
       });
     }
     if (reports.some((r) => r.cancelled) && (req.explicit || req.place === 'notification')) void vscode.window.showInformationMessage(MO.uploadCancelled(name));

@@ -55,6 +55,11 @@ export function catalogOf(destination: string, label: string, listedAt: Date, er
   return { destination, label, listedAt, error, byDb };
 }
 
+/** An engine message in the editor's words: its set-up command instead of the CLI's `offsite init`. */
+export function editorWording(line: string): string {
+  return line.replace(/run "?lifeboat offsite init"?(?: for this destination)?/g, 'run "Lifeboat: Set Up Off-site Destination…"');
+}
+
 /** The end of a failure's line ("EPERM (no permission to write there)"): what fits a tree row. */
 export function shortReason(line: string, max = 60): string {
   const parts = line.split(': ');

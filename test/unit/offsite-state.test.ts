@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  catalogOf, copyStates, CopySummary, describeCopies, DestinationCatalog, offsiteProtection, recordKey, shortReason, UploadRecord,
+  catalogOf, copyStates, CopySummary, describeCopies, DestinationCatalog, editorWording, offsiteProtection, recordKey, shortReason, UploadRecord,
 } from '../../src/offsite/offsiteState';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -97,4 +97,11 @@ test('no verdict while a destination is being listed; a destination that cannot 
   const q = offsiteProtection(dbs, DESTS, new Map([['nas', cat('nas', [copy(B2, min(5))])], ['r2', cat('r2', [], 'r2: network error')]]), new Map(), 24, NOW);
   assert.deepEqual([q.protected, q.warn], [1, true]);
   assert.match(q.lines[0], /; not listed: r2$/);
+});
+
+test('engine messages name the editor\'s set-up command, not the CLI\'s', () => {
+  assert.equal(editorWording('destination "usb" (/u/lifeboat): not set up yet: run "lifeboat offsite init" for this destination first'),
+    'destination "usb" (/u/lifeboat): not set up yet: run "Lifeboat: Set Up Off-site Destination…" first');
+  assert.equal(editorWording('x: identity.age is missing: run lifeboat offsite init first'), 'x: identity.age is missing: run "Lifeboat: Set Up Off-site Destination…" first');
+  assert.equal(editorWording('no age identity is available (run lifeboat offsite init, or give the passphrase)'), 'no age identity is available (run "Lifeboat: Set Up Off-site Destination…", or give the passphrase)');
 });

@@ -39,7 +39,8 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyVendor] },
   { ...common, entryPoints: ['src/core/worker.ts'], outfile: 'dist/worker.js' },
   // the child process that does all live-file work for the extension (src/core/engineHost.ts)
-  { ...common, entryPoints: ['src/core/engineMain.ts'], outfile: 'dist/engine.js' },
+  // (off-site uploads and restores run there too: the SDK and age load from dist/offsite.js)
+  { ...common, entryPoints: ['src/core/engineMain.ts'], outfile: 'dist/engine.js', plugins: [lazyVendor] },
   // the process that holds SQLite's locks for the engine (src/core/sqliteLocks.ts); it must stay tiny
   { ...common, entryPoints: ['src/core/lockHelperMain.ts'], outfile: 'dist/lock-helper.js' },
   // ESM-first packages (age-encryption, @noble/*, the SDK's dist-es) tree-shake better than their CJS builds

@@ -22,6 +22,9 @@ import { DrillsTreeProvider } from './drills/drillsTree';
 import { listScenarios, startDrill } from './core/drills';
 import { EngineHost } from './core/engineHost';
 import { registerInside } from './inside';
+import { offsiteCommands } from './offsite/offsiteCommands';
+import { OffsiteService } from './offsite/offsiteService';
+import { OffsiteStatus } from './offsite/offsiteStatus';
 
 export interface LifeboatApi {
   ctx: Ctx;
@@ -29,6 +32,7 @@ export interface LifeboatApi {
   drills: { files: DrillFiles; tree: DrillsTreeProvider; startDrill: typeof startDrill; listScenarios: typeof listScenarios };
   scheduler: Scheduler;
   status: RpoStatus;
+  offsite: { service: OffsiteService; status: OffsiteStatus };
   ready: Promise<void>;
 }
 
@@ -38,14 +42,18 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const engine = new EngineHost({ log: (line) => log.warn(`engine: ${line}`) });
   const registry = new DatabaseRegistry(context.workspaceState, log, engine);
   const service = new BackupService(context.workspaceState, log, engine);
-  const tree = new DatabasesTreeProvider(registry, service);
+  // off-site copies: destinations, uploads after every backup, listings, in an engine child of their own
+  const offsite = new OffsiteService(context, log, service);
+  const tree = new DatabasesTreeProvider(registry, service, offsite);
   const docs = new CompareDocuments();
   const status = new RpoStatus(registry, service);
+  const offsiteStatus = new OffsiteStatus(registry, service, offsite);
   const scheduler = new Scheduler(registry, service, log);
   const ctx: Ctx = { registry, service, tree, log, extension: context };
   const view = vscode.window.createTreeView('lifeboat.databases', { treeDataProvider: tree, showCollapseAll: true });
   context.subscriptions.push(log, engine, registry, service, tree, status, scheduler, view,
-    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs));
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs),
+    offsite, offsiteStatus, service.onDidBackUp((b) => offsite.afterBackup(b.dbPath, b.result, b.place)));
 
   const drillFiles = new DrillFiles();
   const drillTree = new DrillsTreeProvider(drillFiles, () => readSettings().drillIntervalDays);
@@ -69,7 +77,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     'lifeboat.showLog': () => log.show(),
     'lifeboat.addDatabase': (a) => addDatabaseCommand(ctx, a),
     'lifeboat.removeDatabase': (a) => removeDatabaseCommand(ctx, a),
-    'lifeboat.refresh': () => { service.invalidate(); return registry.refresh(); },
+    'lifeboat.refresh': () => { service.invalidate(); void offsite.refresh(); return registry.refresh(); },
     'lifeboat.reveal': (a) => revealCommand(ctx, a),
     'lifeboat.copyPath': (a) => copyPathCommand(ctx, a),
     'lifeboat.pin': (a) => setPinnedCommand(ctx, a, true),
@@ -79,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     'lifeboat.runRehearsal': (a, o) => runRehearsalCommand(ctx, drillFiles, a, o as { dbPath?: string; backupFile?: string } | undefined),
     'lifeboat.toggleCheckbox': () => toggleCheckboxCommand(),
     'lifeboat.refreshDrills': () => drillFiles.refresh(),
+    ...offsiteCommands(ctx, offsite, docs),
   };
   for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   // Look Inside, Compare with Live, Restore Table…, Recover Deleted Rows…, Restore as Copy… (issue 12)
@@ -96,8 +105,10 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
       if (e.affectsConfiguration('lifeboat.drillsFolder')) { drillFiles.startWatching(); void drillFiles.refresh(); }
       if (e.affectsConfiguration('lifeboat.drillIntervalDays')) drillTree.refresh();
       if (e.affectsConfiguration('lifeboat.backupDirectory')) void checkBackupFolderIgnored(context.globalState, log);
+      if (e.affectsConfiguration('lifeboat.offsite')) offsite.configure();
       tree.refresh();
       void status.update();
+      void offsiteStatus.update();
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       registry.startWatching();
@@ -121,13 +132,14 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   });
   const ready = registry.refresh().then(async () => {
     await status.update();
+    await offsiteStatus.update();
     const s = readSettings();
     if (s.backupOnStartup) await scheduler.runDue(0);
     else if (s.scheduleEnabled) await scheduler.runDue(s.scheduleIntervalMinutes * 60_000);
     await checkBackupFolderIgnored(context.globalState, log);
   }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
   log.info('Lifeboat activated');
-  return { ctx, engine, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, ready };
+  return { ctx, engine, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, offsite: { service: offsite, status: offsiteStatus }, ready };
 }
 
 export function deactivate(): void {

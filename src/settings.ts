@@ -2,7 +2,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { backupDirFor, defaultBackupDir, RetentionPolicy } from './core';
+import { backupDirFor, defaultBackupDir, describeError, RetentionPolicy } from './core';
+import { Destination, normalizeDestination } from './core/offsite/config';
 
 export interface Settings {
   backupDirectory: string; // '' = the per-user default
@@ -89,4 +90,33 @@ export function backupDirOf(dbPath: string, s: Settings): string {
 /** The configured root itself (for the .gitignore check and the exclude glob). */
 export function backupRootOf(s: Settings, folder?: vscode.WorkspaceFolder): string | null {
   return s.backupDirectory.trim() ? expandPath(s.backupDirectory, folder) : null;
+}
+
+export interface OffsiteSettings {
+  /** the valid destinations of `lifeboat.offsite.destinations`, in their order */
+  destinations: Destination[];
+  /** one line per destination that is not valid (it is left out) */
+  problems: string[];
+  /** a database whose newest off-site copy is older than this is shown with a warning */
+  rpoHours: number;
+}
+
+/** `lifeboat.offsite.*`; a folder's `path` may use `~`, `${userHome}` and `${workspaceFolder}`. */
+export function readOffsiteSettings(): OffsiteSettings {
+  const c = vscode.workspace.getConfiguration('lifeboat.offsite');
+  const raw = c.get<unknown[]>('destinations', []);
+  const destinations: Destination[] = [];
+  const problems: string[] = [];
+  for (const r of Array.isArray(raw) ? raw : []) {
+    try {
+      const x = r as Record<string, unknown>;
+      const d = normalizeDestination(x && typeof x === 'object' && x.type === 'folder' && typeof x.path === 'string' ? { ...x, path: expandPath(x.path) } : r);
+      if (destinations.some((o) => o.name === d.name)) problems.push(`two destinations are named "${d.name}"; the second is left out`);
+      else destinations.push(d);
+    } catch (e) {
+      problems.push(describeError(e));
+    }
+  }
+  const rpo = c.get<number>('rpoHours', 48);
+  return { destinations, problems, rpoHours: typeof rpo === 'number' && Number.isFinite(rpo) && rpo >= 0 ? rpo : 48 };
 }

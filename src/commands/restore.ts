@@ -1,7 +1,7 @@
 // Restore Database from Backup…, Restore Latest Backup, and the Undo that follows a restore.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight } from '../core';
+import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight, RestoreResult } from '../core';
 import { ago, M } from '../messages';
 import { BackupNode, SafetyNode } from '../views/databasesTree';
 import { Ctx, pickBackup, requireTrust, resolveDatabase, revealPath } from './context';
@@ -91,7 +91,7 @@ async function closeComparison(uri: vscode.Uri | undefined): Promise<void> {
  * one); it opens the comparison beside the dialog and asks again with the differences, and then
  * Cancel is the default. The comparison closes with the restore.
  */
-function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined, opened: { uri?: vscode.Uri }) {
+export function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined, opened: { uri?: vscode.Uri } = {}) {
   return async (p: RestorePreflight): Promise<boolean> => {
     const size = entry?.sizeBytes ?? p.backupSizeBytes;
     const createdAt = entry?.createdAt ?? p.backupCreatedAt;
@@ -130,27 +130,38 @@ function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefi
   };
 }
 
+/** The toast after a restore: Undo Restore (puts the safety copy back) and Reveal Safety Copy. */
+export function offerUndo(ctx: Ctx, docs: CompareDocuments, dbPath: string, r: RestoreResult, message: string): void {
+  const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
+  void vscode.window.showInformationMessage(message, ...buttons).then(async (c) => {
+    if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
+    if (c === M.revealSafetyCopy) await revealPath(r.safetyCopy ?? r.safetyDir);
+  });
+}
+
+/** The modal when the database is in use: how to go on, or undefined to stop. */
+export async function askInUse(dbPath: string, e: InUseError): Promise<{ force?: boolean; method?: 'swap' | 'online' } | undefined> {
+  // Where SQLite's locks are available the safe way is offered first: restoring through SQLite.
+  const buttons = e.online ? [M.restoreOnline, M.tryAgain, M.restoreAnyway] : [M.tryAgain, M.restoreAnyway];
+  const choice = await vscode.window.showWarningMessage(M.inUseTitle(path.basename(dbPath)), { modal: true, detail: M.inUseDetail(e.reasons, e.online) }, ...buttons);
+  if (choice === M.restoreOnline) return { method: 'online' };
+  if (choice === M.tryAgain) return {};
+  if (choice === M.restoreAnyway) return { force: true };
+  return undefined;
+}
+
 export async function restoreFromBackup(ctx: Ctx, docs: CompareDocuments, dbPath: string, backupFile: string, entry?: BackupEntry, how: { force?: boolean; method?: 'swap' | 'online' } = {}): Promise<boolean> {
   try {
     // a backup of another database is allowed only through the modal's explicit button
     const opened: { uri?: vscode.Uri } = {};
     const r = await ctx.service.restore(backupFile, dbPath, confirmer(ctx, docs, entry, opened), how).finally(() => closeComparison(opened.uri));
-    const buttons = r.safetyCopy ? [M.undoRestore, M.revealSafetyCopy] : [M.revealSafetyCopy];
-    void vscode.window.showInformationMessage(M.restoreDone(path.basename(dbPath), r.method), ...buttons).then(async (c) => {
-      if (c === M.undoRestore && r.safetyCopy) await restoreFromBackup(ctx, docs, dbPath, r.safetyCopy);
-      if (c === M.revealSafetyCopy) await revealPath(r.safetyCopy ?? r.safetyDir);
-    });
+    offerUndo(ctx, docs, dbPath, r, M.restoreDone(path.basename(dbPath), r.method));
     return true;
   } catch (e) {
     if ((e as Error).name === 'NotConfirmedError') return false;
     if (e instanceof InUseError && !how.force && how.method !== 'online') {
-      // Where SQLite's locks are available the safe way is offered first: restoring through SQLite.
-      const buttons = e.online ? [M.restoreOnline, M.tryAgain, M.restoreAnyway] : [M.tryAgain, M.restoreAnyway];
-      const choice = await vscode.window.showWarningMessage(M.inUseTitle(path.basename(dbPath)), { modal: true, detail: M.inUseDetail(e.reasons, e.online) }, ...buttons);
-      if (choice === M.restoreOnline) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, { method: 'online' });
-      if (choice === M.tryAgain) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry);
-      if (choice === M.restoreAnyway) return restoreFromBackup(ctx, docs, dbPath, backupFile, entry, { force: true });
-      return false;
+      const next = await askInUse(dbPath, e);
+      return next ? restoreFromBackup(ctx, docs, dbPath, backupFile, entry, next) : false;
     }
     await ctx.service.reportError(`Restore of ${path.basename(dbPath)}`, e);
     return false;

@@ -16,11 +16,15 @@ import type { DrillRehearsal } from './drills/run';
 import type { DiffOptions, DiffResult, PartialPreflight, PartialRestoreOptions, PartialRestoreResult, RestoreCopyOptions, RestoreCopyResult, RowChange, RowsPage, RowsQuery, TableInfo, TableSummary, Target } from './inside';
 import type { RestoreOptions, RestorePreflight, RestoreResult } from './restore';
 import type { InspectResult } from './sqlite';
+import * as offsiteErrors from './offsite/errors';
+import type { OffsiteEngineOps, OffsiteRequest } from './offsite/engineOps';
+import type { OffsiteProgress } from './offsite/context';
 
 /** Plain-data arguments of each operation (callbacks travel separately). */
 type Plain<T> = Omit<T, 'signal' | 'onProgress' | 'confirm' | 'hooks' | 'now'>;
 
-export interface EngineOps {
+/** The child's operations; the off-site ones (uploads, listings, restores) are in offsite/engineOps.ts. */
+export interface EngineOps extends OffsiteEngineOps {
   sniff: { args: { paths: string[] }; result: boolean[] };
   backup: { args: Plain<BackupOptions>; result: BackupResult };
   restore: { args: Plain<RestoreOptions>; result: RestoreResult };
@@ -44,23 +48,29 @@ export interface EngineOps {
   snapshot: { args: { dbPath: string; file: string }; result: void };
 }
 export type EngineOp = keyof EngineOps;
-type AskOf<K extends EngineOp> = EngineOps[K] extends { ask: infer A } ? A : RestorePreflight;
-type ProgressOf<K extends EngineOp> = EngineOps[K] extends { progress: infer P } ? P : Parameters<ProgressFn>[0];
+export type AskOf<K extends EngineOp> = EngineOps[K] extends { ask: infer A } ? A : RestorePreflight;
+export type ProgressOf<K extends EngineOp> = EngineOps[K] extends { progress: infer P } ? P : EngineProgress;
 
-export interface CallOptions<A = RestorePreflight, P = Parameters<ProgressFn>[0]> {
+export type EngineProgress = Parameters<ProgressFn>[0] | OffsiteProgress;
+
+export interface CallOptions<A = RestorePreflight, P = EngineProgress> {
   signal?: AbortSignal;
   onProgress?: (p: P) => void;
   confirm?: (p: A) => Promise<boolean>;
+  /** answers the child's requests (the passphrase of an off-site destination); null: none given */
+  request?: (r: OffsiteRequest) => Promise<string | null>;
 }
 
 /** Messages from parent to child and back. */
 export type ToChild =
   | { t: 'call'; id: number; op: EngineOp; args: unknown }
   | { t: 'abort'; id: number }
-  | { t: 'answer'; id: number; value: boolean };
+  | { t: 'answer'; id: number; value: boolean }
+  | { t: 'reply'; id: number; rid: number; value: string | null };
 export type ToParent =
   | { t: 'progress'; id: number; p: unknown }
   | { t: 'ask'; id: number; preflight: unknown }
+  | { t: 'request'; id: number; rid: number; request: OffsiteRequest }
   | { t: 'result'; id: number; value: unknown }
   | { t: 'error'; id: number; error: SerializedError };
 
@@ -75,7 +85,7 @@ export function serializeError(e: unknown): SerializedError {
 
 /** The same typed error on this side of the channel (LifeboatError subclasses by name). */
 export function deserializeError(s: SerializedError): Error {
-  const classes = errors as unknown as Record<string, new (...a: never[]) => Error>;
+  const classes = { ...errors, ...offsiteErrors } as unknown as Record<string, new (...a: never[]) => Error>;
   const C = Object.prototype.hasOwnProperty.call(classes, s.name) && typeof classes[s.name] === 'function' ? classes[s.name] : Error;
   const e = Object.create(C.prototype) as Error;
   Object.assign(e, s.props, { message: s.message, name: s.name });
@@ -139,6 +149,9 @@ export class EngineHost {
     else if (m.t === 'ask') {
       const ask = p.opts.confirm ? p.opts.confirm(m.preflight) : Promise.resolve(false);
       ask.then((value) => this.send({ t: 'answer', id: m.id, value }), () => this.send({ t: 'answer', id: m.id, value: false }));
+    } else if (m.t === 'request') {
+      const answer = p.opts.request ? p.opts.request(m.request) : Promise.resolve(null);
+      answer.then((value) => this.send({ t: 'reply', id: m.id, rid: m.rid, value }), () => this.send({ t: 'reply', id: m.id, rid: m.rid, value: null }));
     } else {
       this.pending.delete(m.id);
       p.cleanup();

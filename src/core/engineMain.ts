@@ -9,12 +9,15 @@ import { serializeError } from './engineHost';
 import { hasSqliteMagic } from './format';
 import { locateDatabase } from './identity';
 import { inspectLive } from './live';
+import { isOffsiteOp, OffsiteRequest, runOffsiteOp } from './offsite/engineOps';
 import { inUseSigns, restoreDatabase, RestoreOptions } from './restore';
 import { insideOp, INSIDE_OPS } from './inside/engineOps';
 import { Sessions } from './inside/sessions';
 
 const running = new Map<number, AbortController>();
 const answers = new Map<number, (v: boolean) => void>();
+const replies = new Map<string, (v: string | null) => void>();
+let nextRequest = 1;
 /** look-inside and compare sessions the parent opened and pages through */
 const sessions = new Sessions();
 
@@ -42,17 +45,21 @@ async function sniff(paths: string[]): Promise<boolean[]> {
 /** Asks the parent (a confirmation modal) and waits for its answer. */
 const asker = (id: number) => (preflight: unknown) => new Promise<boolean>((resolve) => { answers.set(id, resolve); send({ t: 'ask', id, preflight }); });
 
+/** Asks the parent for something only it has (the passphrase, typed by the user). */
+function request(id: number, r: OffsiteRequest): Promise<string | null> {
+  const rid = nextRequest++;
+  return new Promise((resolve) => { replies.set(`${id}:${rid}`, resolve); send({ t: 'request', id, rid, request: r }); });
+}
+
 async function run(id: number, op: EngineOp, args: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
   const onProgress = (p: unknown) => send({ t: 'progress', id, p } as ToParent);
   if (INSIDE_OPS.has(op)) return insideOp(sessions, op, args, { signal, onProgress, confirm: asker(id) });
+  if (isOffsiteOp(op)) return runOffsiteOp(op, args, { signal, onProgress, confirm: asker(id), request: (r) => request(id, r) });
   switch (op) {
     case 'sniff': return sniff(args.paths as string[]);
     case 'backup': return backupDatabase({ ...(args as unknown as BackupOptions), signal, onProgress });
     case 'restore':
-      return restoreDatabase({
-        ...(args as unknown as RestoreOptions), signal, onProgress,
-        confirm: asker(id),
-      });
+      return restoreDatabase({ ...(args as unknown as RestoreOptions), signal, onProgress, confirm: asker(id) });
     case 'inspectLive': return inspectLive(args.dbPath as string, { signal, busyTimeoutMs: args.busyTimeoutMs as number | undefined });
     case 'inUseSigns': {
       const realPath = (await locateDatabase(args.dbPath as string)).realPath;
@@ -71,13 +78,18 @@ async function run(id: number, op: EngineOp, args: Record<string, unknown>, sign
 process.on('message', (m: ToChild) => {
   if (m.t === 'abort') running.get(m.id)?.abort();
   else if (m.t === 'answer') { answers.get(m.id)?.(m.value); answers.delete(m.id); }
+  else if (m.t === 'reply') { replies.get(`${m.id}:${m.rid}`)?.(m.value); replies.delete(`${m.id}:${m.rid}`); }
   else if (m.t === 'call') {
     const ac = new AbortController();
     running.set(m.id, ac);
     run(m.id, m.op, m.args as Record<string, unknown>, ac.signal).then(
       (value) => send({ t: 'result', id: m.id, value }),
       (e) => send({ t: 'error', id: m.id, error: serializeError(e) }),
-    ).finally(() => { running.delete(m.id); answers.delete(m.id); });
+    ).finally(() => {
+      running.delete(m.id);
+      answers.delete(m.id);
+      for (const k of replies.keys()) if (k.startsWith(`${m.id}:`)) replies.delete(k);
+    });
   }
 });
 
@@ -85,6 +97,7 @@ process.on('message', (m: ToChild) => {
 process.on('disconnect', () => {
   for (const ac of running.values()) ac.abort();
   for (const a of answers.values()) a(false);
+  for (const r of replies.values()) r(null);
   const deadline = setTimeout(() => process.exit(0), 30_000);
   deadline.unref();
   let closed = false;

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../commands/context';
-import { requireTrust } from '../commands/context';
+import { requireTrust, revealPath } from '../commands/context';
 import {
   describeError, describeSchemaChanges, DiffResult, ForeignKeyViolation, describeViolations, PartialMode, PartialPreflight, PartialRestoreResult, restoredCopyName,
 } from '../core';
@@ -102,7 +102,7 @@ export async function runPartial(ctx: Ctx, req: PartialRequest, hooks: FlowHooks
   const buttons = safety ? [T.undo, T.revealSafetyCopy] : [];
   void vscode.window.showInformationMessage(T.partialDone(r.mode, db, lines), ...buttons).then(async (c) => {
     if (c === T.undo && safety) await undoPartial(ctx, req.dbPath, safety, hooks);
-    if (c === T.revealSafetyCopy && safety) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(safety));
+    if (c === T.revealSafetyCopy && safety) await revealPath(safety);
   });
   return true;
 }
@@ -233,7 +233,7 @@ export async function restoreAsCopyFlow(ctx: Ctx, a: Pair): Promise<string | und
     ctx.log.info(`Restored ${r.backupFile} as a copy: ${r.file} (integrity ${r.integrity}, ${r.durationMs} ms)`);
     void vscode.window.showInformationMessage(T.copyDone(name(r.file), db), T.lookInside, T.reveal, T.deleteCopy).then(async (c) => {
       if (c === T.lookInside) await vscode.commands.executeCommand('lifeboat.lookInside', { backupFile: r.file });
-      if (c === T.reveal) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(r.file));
+      if (c === T.reveal) await revealPath(r.file);
       if (c === T.deleteCopy) {
         const sure = await vscode.window.showWarningMessage(T.deleteCopyConfirm(name(r.file)), { modal: true }, T.deleteButton);
         if (sure === T.deleteButton) await vscode.workspace.fs.delete(vscode.Uri.file(r.file), { useTrash: false });

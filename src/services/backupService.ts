@@ -26,6 +26,9 @@ export class BackupService implements vscode.Disposable {
   private readonly safetyCache = new Map<string, Promise<SafetyCopy[]>>();
   private readonly running = new Set<string>();
   private readonly watchers = new Map<string, vscode.Disposable>();
+  private readonly backedUp = new vscode.EventEmitter<{ dbPath: string; result: BackupResult; place: ProgressPlace }>();
+  /** fires after each successful backup (manual, scheduled, at start-up): the off-site copies start here */
+  readonly onDidBackUp = this.backedUp.event;
 
   constructor(private readonly state: vscode.Memento, readonly log: vscode.LogOutputChannel, readonly engine: EngineHost) {}
 
@@ -131,6 +134,7 @@ export class BackupService implements vscode.Disposable {
       for (const w of r.warnings) this.log.warn(`Backup of ${dbPath}: ${w}`);
       for (const u of r.uncheckedIndexes ?? []) this.log.warn(`Backup of ${dbPath}: index ${u.index} (table ${u.table}) ${u.reason}`);
       await this.setFailure(dbPath, undefined);
+      this.backedUp.fire({ dbPath, result: r, place });
       return r;
     } catch (e) {
       if (!(e instanceof CancelledError)) {
@@ -264,5 +268,6 @@ export class BackupService implements vscode.Disposable {
   dispose(): void {
     for (const w of this.watchers.values()) w.dispose();
     this.emitter.dispose();
+    this.backedUp.dispose();
   }
 }

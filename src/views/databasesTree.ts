@@ -38,6 +38,12 @@ export class SafetyNode {
   constructor(readonly db: DatabaseInfo, readonly copy: SafetyCopy) {}
 }
 
+/** Off-site state of a backup row (src/offsite): a description part, tooltip markdown, a contextValue flag. */
+export interface BackupBadges {
+  readonly onDidChange: vscode.Event<void>;
+  forBackup(dbPath: string, entry: BackupEntry): { text: string; tooltip: string; flag: string } | undefined;
+}
+
 export type Node = DatabaseNode | BackupNode | SafetyNode;
 
 /** The state of a database row (the protection rule of the core, or "running"). */
@@ -71,8 +77,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
   private readonly clock: NodeJS.Timeout;
   private visible = () => false;
 
-  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService) {
+  constructor(private readonly registry: DatabaseRegistry, private readonly service: BackupService, private readonly badges?: BackupBadges) {
     this.subs.push(registry.onDidChange(() => this.refresh()), service.onDidChange(() => this.refresh()));
+    if (badges) this.subs.push(badges.onDidChange(() => this.refresh()));
     // "just now" must not stay "just now": re-render when a shown age would read differently
     this.clock = setInterval(() => { if (this.visible() && this.agesChanged()) this.refresh(); }, 30_000);
   }
@@ -154,10 +161,12 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     const item = new vscode.TreeItem(backupLabel(e), vscode.TreeItemCollapsibleState.None);
     item.id = `backup:${e.file}`;
     this.ages.set(`${item.id}\u0000${e.createdAt}`, ago(e.createdAt));
-    item.description = `${formatLocal(e.createdAt)}${e.pinned ? ' · pinned' : ''}`;
+    const offsite = this.badges?.forBackup(node.db.path, e);
+    item.description = [formatLocal(e.createdAt), ...(e.pinned ? ['pinned'] : []), ...(offsite ? [offsite.text] : [])].join(' · ');
     item.iconPath = new vscode.ThemeIcon(e.pinned ? 'pinned' : e.state === 'verified' ? 'database' : e.state === 'failed verification' ? 'error' : 'warning');
-    item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}`;
-    item.command = { command: 'lifeboat.showBackup', title: 'Show Backup', arguments: [node] };
+    item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}${offsite?.flag ?? ''}`;
+    // a click looks inside (read-only); Show Details gives the manifest
+    item.command = { command: 'lifeboat.lookInside', title: 'Look Inside', arguments: [node] };
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${e.name}**\n\n`);
     // the state first, and only one: a failed verification is never shown under "integrity ok"
@@ -178,6 +187,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     } else if (e.manifestState === 'missing') {
       md.appendMarkdown('No manifest: this backup was not written by Lifeboat or its manifest is missing.');
     }
+    if (offsite) md.appendMarkdown(offsite.tooltip);
     item.tooltip = md;
     item.resourceUri = vscode.Uri.file(e.file);
     // a click opens the backup read-only (issue 12)

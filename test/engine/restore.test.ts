@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { cli, nativeCounts, sha256File, sqlite3, tmpDir } from '../helpers';
 import {
   COMPANIONS, copySet, dumpOf, headerOf, hotJournalCommittedOk, integrityOf, makeCorruptPage, makeHotJournalDb, makeRealDb,

@@ -6,7 +6,7 @@ import {
   addDatabaseCommand, copyPathCommand, deleteBackupCommand, openBackupFolderCommand, pruneCommand, removeDatabaseCommand,
   revealCommand, setPinnedCommand,
 } from './commands/manage';
-import { COMPARE_SCHEME, CompareDocuments, restoreDatabaseCommand, restoreLatestCommand } from './commands/restore';
+import { COMPARE_SCHEME, CompareDocuments, restoreDatabaseCommand, restoreLatestCommand, showBackupCommand, undoRestoreCommand } from './commands/restore';
 import { verifyAllCommand, verifyBackupCommand } from './commands/verify';
 import { BackupService } from './services/backupService';
 import { DatabaseRegistry } from './services/registry';
@@ -33,10 +33,16 @@ export interface LifeboatApi {
   scheduler: Scheduler;
   status: RpoStatus;
   offsite: { service: OffsiteService; status: OffsiteStatus };
-  ready: Promise<void>;
+  /** Lifeboat's start (scan, watchers, schedule, status); reading it starts Lifeboat if it has not started */
+  readonly ready: Promise<void>;
+  /** what started Lifeboat ('schedule', 'view', 'command', 'api'…), undefined while it has not */
+  readonly startedBy: string | undefined;
+  /** time spent in activate() (ms of extension-host time) */
+  activateMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): LifeboatApi {
+  const t0 = performance.now();
   const log = vscode.window.createOutputChannel('Lifeboat', { log: true });
   // Every read of a live database happens in this child process, never in the extension host.
   const engine = new EngineHost({ log: (line) => log.warn(`engine: ${line}`) });
@@ -51,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
   const scheduler = new Scheduler(registry, service, log);
   const ctx: Ctx = { registry, service, tree, log, extension: context };
   const view = vscode.window.createTreeView('lifeboat.databases', { treeDataProvider: tree, showCollapseAll: true });
+  status.attach(view); // the activity-bar badge
+  tree.watchVisibility(() => view.visible);
   context.subscriptions.push(log, engine, registry, service, tree, status, scheduler, view,
     vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, docs),
     offsite, offsiteStatus, service.onDidBackUp((b) => offsite.afterBackup(b.dbPath, b.result, b.place)));
@@ -87,9 +95,12 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     'lifeboat.runRehearsal': (a, o) => runRehearsalCommand(ctx, drillFiles, a, o as { dbPath?: string; backupFile?: string } | undefined),
     'lifeboat.toggleCheckbox': () => toggleCheckboxCommand(),
     'lifeboat.refreshDrills': () => drillFiles.refresh(),
+    'lifeboat.showBackup': (a) => showBackupCommand(ctx, docs, a),
+    'lifeboat.undoRestore': (a) => undoRestoreCommand(ctx, docs, a),
     ...offsiteCommands(ctx, offsite, docs),
   };
-  for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  // any Lifeboat command is a use of Lifeboat: it starts (scan, watchers, status) if it had not
+  for (const [id, fn] of Object.entries(commands)) context.subscriptions.push(vscode.commands.registerCommand(id, (...a: unknown[]) => { void start('command'); return fn(...a); }));
   // Look Inside, Compare with Live, Restore Table…, Recover Deleted Rows…, Restore as Copy… (issue 12)
   context.subscriptions.push(...registerInside(ctx));
 
@@ -119,27 +130,52 @@ export function activate(context: vscode.ExtensionContext): LifeboatApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => tree.refresh()),
   );
 
-  registry.startWatching();
-  drillFiles.startWatching();
-  scheduler.configure();
-  const drillsReady = drillFiles.refresh().then(async () => {
-    const c = drillTree.cadence();
-    if (drillFiles.all().length && c.overdue) {
-      const when = c.lastPassed ? `The last passed drill was on ${c.lastPassed.toISOString().slice(0, 10)}` : 'No drill has passed yet';
-      const choice = await vscode.window.showWarningMessage(`A disaster-recovery drill is overdue. ${when}.`, 'Start Drill…');
-      if (choice) await vscode.commands.executeCommand('lifeboat.startDrill');
-    }
-  });
-  const ready = registry.refresh().then(async () => {
-    await status.update();
-    await offsiteStatus.update();
-    const s = readSettings();
-    if (s.backupOnStartup) await scheduler.runDue(0);
-    else if (s.scheduleEnabled) await scheduler.runDue(s.scheduleIntervalMinutes * 60_000);
-    await checkBackupFolderIgnored(context.globalState, log);
-  }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
-  log.info('Lifeboat activated');
-  return { ctx, engine, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, offsite: { service: offsite, status: offsiteStatus }, ready };
+  // Activated on start-up finished, Lifeboat does nothing more until it is needed: a schedule or a
+  // start-up backup, its view or the Drills view shown, one of its commands, or the API.
+  let started: Promise<void> | undefined;
+  let startedBy: string | undefined;
+  function start(why: string): Promise<void> {
+    if (started) return started;
+    startedBy = why;
+    log.info(`Lifeboat starts (${why})`);
+    registry.startWatching();
+    drillFiles.startWatching();
+    scheduler.configure();
+    const drillsReady = drillFiles.refresh().then(async () => {
+      const c = drillTree.cadence();
+      if (drillFiles.all().length && c.overdue) {
+        const when = c.lastPassed ? `The last passed drill was on ${c.lastPassed.toISOString().slice(0, 10)}` : 'No drill has passed yet';
+        const choice = await vscode.window.showWarningMessage(`A disaster-recovery drill is overdue. ${when}.`, 'Start Drill…');
+        if (choice) await vscode.commands.executeCommand('lifeboat.startDrill');
+      }
+    });
+    started = registry.refresh().then(async () => {
+      await status.update();
+      await offsiteStatus.update();
+      const s = readSettings();
+      if (s.backupOnStartup) await scheduler.runDue(0, 'start-up');
+      else if (s.scheduleEnabled) await scheduler.runDue(s.scheduleIntervalMinutes * 60_000, 'start-up');
+      await checkBackupFolderIgnored(context.globalState, log);
+    }).then(() => drillsReady).catch((e) => log.error('Lifeboat start-up failed', e as Error));
+    return started;
+  }
+  const wanted = () => { const s = readSettings(); return s.backupOnStartup || s.scheduleEnabled; };
+  context.subscriptions.push(
+    view.onDidChangeVisibility((e) => { if (e.visible) void start('view'); }),
+    drillView.onDidChangeVisibility((e) => { if (e.visible) void start('drills view'); }),
+    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('lifeboat.schedule') && wanted()) void start('schedule'); }),
+  );
+  if (wanted()) void start('schedule');
+  else if (view.visible) void start('view');
+  else if (drillView.visible) void start('drills view');
+  const activateMs = performance.now() - t0;
+  log.info(`Lifeboat activated in ${activateMs.toFixed(1)} ms${startedBy ? `; started (${startedBy})` : '; it starts when its view, a command or a schedule needs it'}`);
+  return {
+    ctx, engine, drills: { files: drillFiles, tree: drillTree, startDrill, listScenarios }, scheduler, status, offsite: { service: offsite, status: offsiteStatus },
+    get ready() { return start('api'); },
+    get startedBy() { return startedBy; },
+    activateMs,
+  };
 }
 
 export function deactivate(): void {

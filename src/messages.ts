@@ -52,7 +52,7 @@ export const M = {
   copiedPath: (p: string) => `This editor cannot open the system's file manager: copied the path ${p}`,
   openInNewWindow: 'Open Folder in New Window',
   undoTitle: (db: string, when: string) => `Undo the restore of ${db}? It goes back to the state kept before the restore of ${when}.`,
-  rehearsalPassed: (left: number) => left ? `Restore rehearsal passed. The drill passes once every step is ticked (${left} left).` : 'Restore rehearsal passed, and every step is ticked: the drill passed.',
+  rehearsalPassed: (left: number, what = 'Restore rehearsal') => left ? `${what} passed; the drill passes once every step is ticked (${left} left):` : `${what} passed, and every step is ticked: the drill passed:`,
   size: fmtBytes,
 };
 

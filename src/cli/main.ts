@@ -303,11 +303,13 @@ async function drillCommand(positionals: string[], values: Record<string, unknow
       const drillFile = required(values, 'drill');
       const text = await readFile(drillFile, 'utf8').catch((e) => { throw new LifeboatError(`cannot read the drill: ${(e as Error).message}`, drillFile); });
       if (!findEvidenceTable(text)) throw new LifeboatError('has no evidence table to record the rehearsal in', drillFile);
+      // the database and operator that `drill start` wrote into the drill, unless given here
+      const givenDb = values['db-path'] || io.env.ConnectionStrings__DefaultConnection ? resolveDbPath(values['db-path'] as string | undefined, io.env) : undefined;
       const r = await runDrillRehearsal(text, {
-        dbPath: resolveDbPath(values['db-path'] as string | undefined, io.env),
+        dbPath: givenDb,
         backupFile: values['backup-file'] as string | undefined,
         outputDir: values['output-dir'] as string | undefined,
-        operator: (values.operator as string | undefined) ?? (await defaultOperator()),
+        operator: values.operator as string | undefined,
         rtoMinutes: num('rto-minutes', values['rto-minutes']) ?? 30,
         rpoHours: num('rpo-hours', values['rpo-hours']) ?? 24,
         table: values.table as string | undefined,

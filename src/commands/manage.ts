@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { M } from '../messages';
-import { BackupNode, DatabaseNode } from '../views/databasesTree';
+import { BackupNode, DatabaseNode, SafetyNode } from '../views/databasesTree';
 import { Ctx, requireTrust, resolveDatabase, revealPath } from './context';
 
 export async function pruneCommand(ctx: Ctx, arg?: unknown): Promise<void> {
@@ -36,6 +36,7 @@ export async function openBackupFolderCommand(ctx: Ctx, arg?: unknown): Promise<
 function targetFile(arg: unknown): string | undefined {
   if (arg instanceof BackupNode) return arg.entry.file;
   if (arg instanceof DatabaseNode) return arg.db.path;
+  if (arg instanceof SafetyNode) return arg.copy.file ?? arg.copy.dir;
   if (arg instanceof vscode.Uri) return arg.fsPath;
   return undefined;
 }
@@ -96,5 +97,15 @@ export async function addDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<strin
 
 export async function removeDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<void> {
   const db = await resolveDatabase(ctx, arg);
-  if (db) await ctx.registry.remove(db);
+  if (!db) return;
+  const name = path.basename(db);
+  const ok = await vscode.window.showWarningMessage(M.removeTitle(name), { modal: true, detail: M.removeDetail }, M.removeButton);
+  if (ok !== M.removeButton) return;
+  const undo = await ctx.registry.remove(db);
+  ctx.log.info(`Stopped managing ${db}`);
+  const c = await vscode.window.showInformationMessage(M.removed(name), M.undo);
+  if (c === M.undo) {
+    await undo();
+    ctx.log.info(`Managing ${db} again`);
+  }
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BackupEntry, describeError, fmtBytes, InUseError, RestorePreflight, RestoreResult } from '../core';
 import { ago, M } from '../messages';
-import { BackupNode, SafetyNode } from '../views/databasesTree';
+import { backupDetails, BackupNode, SafetyNode } from '../views/databasesTree';
 import { Ctx, pickBackup, requireTrust, resolveDatabase, revealPath } from './context';
 
 export const COMPARE_SCHEME = 'lifeboat-compare';
@@ -195,4 +195,18 @@ export async function restoreLatestCommand(ctx: Ctx, docs: CompareDocuments, arg
     return false;
   }
   return restoreFromBackup(ctx, docs, db, entry.file, entry);
+}
+
+/** Show Details: a backup's state and manifest, rendered in a preview tab. */
+export async function showBackupCommand(ctx: Ctx, docs: CompareDocuments, arg?: unknown): Promise<void> {
+  let entry: BackupEntry | undefined;
+  if (arg instanceof BackupNode) entry = arg.entry;
+  else {
+    const db = await resolveDatabase(ctx, arg);
+    if (db) entry = await pickBackup(ctx, db);
+  }
+  if (!entry) return;
+  const uri = vscode.Uri.from({ scheme: COMPARE_SCHEME, path: `/${entry.name} details.md` });
+  docs.set(uri, `${backupDetails(entry)}\n\n\`${entry.file}\`\n`);
+  await vscode.commands.executeCommand('markdown.showPreview', uri);
 }

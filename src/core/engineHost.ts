@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BackupOptions, BackupResult, ProgressFn } from './backup';
 import * as errors from './errors';
 import type { RehearsalOptions, RehearsalResult } from './drills/rehearsal';
-import type { DrillRehearsal } from './drills/run';
+import type { DrillRehearsal, DrillRehearsalOptions } from './drills/run';
 import type { DiffOptions, DiffResult, PartialPreflight, PartialRestoreOptions, PartialRestoreResult, RestoreCopyOptions, RestoreCopyResult, RowChange, RowsPage, RowsQuery, TableInfo, TableSummary, Target } from './inside';
 import type { RestoreOptions, RestorePreflight, RestoreResult } from './restore';
 import type { InspectResult } from './sqlite';
@@ -33,7 +33,7 @@ export interface EngineOps extends OffsiteEngineOps {
   rehearsal: { args: Plain<RehearsalOptions>; result: RehearsalResult };
   pid: { args: Record<string, never>; result: number };
   // Inside a backup (issue 12): sessions opened here and paged from the editor, then closed.
-  drillRehearsal: { args: Plain<RehearsalOptions> & { drillText: string; table?: string }; result: DrillRehearsal };
+  drillRehearsal: { args: Plain<DrillRehearsalOptions> & { drillText: string }; result: DrillRehearsal };
   insideOpen: { args: { target: Target }; result: { session: number; label: string } };
   insideTables: { args: { session: number; counts?: boolean }; result: TableSummary[] };
   insideSchema: { args: { session: number; table: string }; result: TableInfo };

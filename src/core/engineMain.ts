@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import { backupDatabase, BackupOptions } from './backup';
 import { RehearsalOptions, runRehearsal } from './drills/rehearsal';
-import { runDrillRehearsal } from './drills/run';
+import { DrillRehearsalOptions, runDrillRehearsal } from './drills/run';
 import type { EngineOp, ToChild, ToParent } from './engineHost';
 import { serializeError } from './engineHost';
 import { hasSqliteMagic } from './format';
@@ -67,7 +67,7 @@ async function run(id: number, op: EngineOp, args: Record<string, unknown>, sign
     }
     case 'rehearsal': return runRehearsal({ ...(args as unknown as RehearsalOptions), signal });
     case 'drillRehearsal': {
-      const { drillText, ...opts } = args as unknown as RehearsalOptions & { drillText: string; table?: string };
+      const { drillText, ...opts } = args as unknown as DrillRehearsalOptions & { drillText: string };
       return runDrillRehearsal(drillText, { ...opts, signal });
     }
     case 'pid': return process.pid;

@@ -4,10 +4,10 @@ import * as vscode from 'vscode';
 import { describeError, fmtBytes } from '../core';
 import {
   defaultOperator, DrillRehearsal, findEvidenceTable, formatEvidenceRow, listScenarios, parseChecklist, performedSteps,
-  rehearsalKind, startDrill,
+  drillFields, rehearsalKind, startDrill,
 } from '../core/drills';
 import { Ctx, backupPickItem, resolveDatabase } from '../commands/context';
-import { ago } from '../messages';
+import { ago, M } from '../messages';
 import { expandPath, readSettings } from '../settings';
 import { InsideClient } from '../inside/client';
 import { DrillFiles } from './drillFiles';
@@ -90,8 +90,8 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
   // the drill says which rehearsal it wants: a restore, or (destructive query) a recovery of deleted rows
   const kind = rehearsalKind(doc.getText());
   const what = kind === 'recover-rows' ? 'Recovery rehearsal' : 'Restore rehearsal';
-  // the drill may name its database: "- **Database:** /path/app.db"
-  const named = /\*\*Database:\*\*\s*`?([^`\r\n]+?)`?\s*$/m.exec(doc.getText())?.[1];
+  // the database that `drill start` wrote into the drill ("- **Database:** /path/app.db")
+  const named = drillFields(doc.getText()).database;
   let dbPath = opts.dbPath ?? (named && ctx.registry.find(named) ? named : undefined);
   dbPath ??= await resolveDatabase(ctx, undefined);
   if (!dbPath) return undefined;
@@ -121,12 +121,13 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
     table = picked;
   }
   const s = readSettings(vscode.Uri.file(dbPath));
-  const operator = await defaultOperator(vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath);
+  // the operator is the drill's own (written by Start Drill), else git's user.name in its folder
+  const operatorCwd = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath;
   try {
     // in the engine process: it reads the live database
     const r: DrillRehearsal = await ctx.service.withProgress(`${what} of ${path.basename(dbPath)}`, 'notification', (signal) =>
       ctx.service.engine.call('drillRehearsal', {
-        drillText: doc.getText(), dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operator, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours, table,
+        drillText: doc.getText(), dbPath: dbPath!, backupFile, outputDir: ctx.service.backupDir(dbPath!), operatorCwd, rtoMinutes: s.rtoMinutes, rpoHours: s.rpoHours, table,
       }, { signal }));
     // one undoable edit: tick the performed auto items, append the evidence row
     const text = doc.getText();
@@ -149,7 +150,9 @@ export async function runRehearsalCommand(ctx: Ctx, files: DrillFiles, arg?: unk
     const measured = r.kind === 'recover-rows'
       ? `DELETE FROM ${r.table} on a scratch copy: ${r.rowsLost} rows lost, ${r.rowsRecovered} recovered in ${r.row['Restore Duration']}, other tables untouched: ${r.extra['Other Tables Untouched']}, integrity_check ${r.integrity}`
       : `restored in ${r.row['Restore Duration']}, integrity_check ${r.integrity}, row counts ${r.row['Row Count Match']}`;
-    const msg = `Drill rehearsal ${r.pass ? 'passed' : 'FAILED'}: ${measured}.${r.pass ? '' : ' ' + r.reasons.join('; ')}`;
+    // in the Drills view's terms: the drill passes once every step is ticked, not with the rehearsal alone
+    const left = parseChecklist(doc.getText()).items.filter((it) => !it.checked).length;
+    const msg = r.pass ? `${M.rehearsalPassed(left, what)} ${measured}.` : `${what} FAILED: ${measured}. ${r.reasons.join('; ')}`;
     if (r.pass) void vscode.window.showInformationMessage(msg);
     else void vscode.window.showWarningMessage(msg, 'Show Log').then((c) => { if (c) ctx.log.show(); });
     return { pass: r.pass };

@@ -94,13 +94,22 @@ export class DatabaseRegistry implements vscode.Disposable {
     return true;
   }
 
-  async remove(file: string): Promise<void> {
+  /** Stops managing `file` (the file and its backups stay); returns what undoes it. */
+  async remove(file: string): Promise<() => Promise<void>> {
     const p = path.resolve(file);
-    await this.state.update(ADDED_KEY, this.state.get<string[]>(ADDED_KEY, []).filter((x) => x !== p));
-    const hidden = new Set(this.state.get<string[]>(`${ADDED_KEY}.hidden`, []));
-    hidden.add(p);
-    await this.state.update(`${ADDED_KEY}.hidden`, [...hidden]);
+    const added = this.state.get<string[]>(ADDED_KEY, []);
+    const hiddenBefore = this.state.get<string[]>(`${ADDED_KEY}.hidden`, []);
+    await this.state.update(ADDED_KEY, added.filter((x) => x !== p));
+    await this.state.update(`${ADDED_KEY}.hidden`, [...new Set([...hiddenBefore, p])]);
     await this.refresh();
+    return async () => {
+      const nowAdded = new Set(this.state.get<string[]>(ADDED_KEY, []));
+      if (added.includes(p)) nowAdded.add(p);
+      await this.state.update(ADDED_KEY, [...nowAdded]);
+      const hidden = this.state.get<string[]>(`${ADDED_KEY}.hidden`, []);
+      await this.state.update(`${ADDED_KEY}.hidden`, hiddenBefore.includes(p) ? hidden : hidden.filter((x) => x !== p));
+      await this.refresh();
+    };
   }
 
   private async scan(): Promise<void> {

@@ -69,6 +69,33 @@ export function backupLabel(e: BackupEntry, now = Date.now()): string {
   return `${mark}${state} ${ago(e.createdAt, now)}${checked} · ${fmtBytes(e.sizeBytes)}`;
 }
 
+/** A backup's state and manifest as markdown (the row's tooltip, Show Details); `maxTables` rows of counts. */
+export function backupDetails(e: BackupEntry, maxTables = Infinity): string {
+  const m = e.manifest;
+  const out: string[] = [];
+  const add = (t: string) => out.push(t);
+  add(`**${e.name}**\n\n`);
+  // the state first, and only one: a failed verification is never shown under "integrity ok"
+  if (e.state !== 'verified') add(`**${e.state === 'failed verification' ? '✗ ' : ''}${e.problem}**\n\n`);
+  else add(`✓ verified${m?.lastVerified ? ` (last checked ${ago(m.lastVerified.at)})` : ` when made (integrity ${m?.integrity ?? 'ok'})`}\n\n`);
+  add(`Created ${formatLocal(e.createdAt)} (${ago(e.createdAt)})${e.freshAt !== e.createdAt ? `; the database was unchanged at ${formatLocal(e.freshAt)}` : ''} · ${fmtBytes(e.sizeBytes)}\n\n`);
+  if (m) {
+    add(`SHA-256 \`${m.sha256}\`\n\n`);
+    add(`Source \`${m.source.path}\` (${m.source.journalMode} journal) · took ${m.durationMs} ms${m.snapshot ? ` · copy ${m.snapshot.method}` : ''}\n\n`);
+    const rows = Object.entries(m.tables);
+    if (rows.length) {
+      add('| table | rows |\n|---|---:|\n');
+      for (const [t, n] of rows.slice(0, maxTables)) add(`| ${t.replace(/\|/g, '\\|')} | ${n} |\n`);
+      if (rows.length > maxTables) add(`| … ${rows.length - maxTables} more | |\n`);
+    }
+    for (const sk of m.skippedTables) add(`\nNot counted: ${sk.name} (${sk.reason})`);
+    for (const u of m.uncheckedIndexes ?? []) add(`\nNot checked: index ${u.index} of ${u.table} (${u.reason})`);
+  } else if (e.manifestState === 'missing') {
+    add('No manifest: this backup was not written by Lifeboat or its manifest is missing.');
+  }
+  return out.join('');
+}
+
 export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<Node | undefined | void>();
   readonly onDidChangeTreeData = this.emitter.event;
@@ -157,7 +184,6 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
 
   private backupItem(node: BackupNode): vscode.TreeItem {
     const e = node.entry;
-    const m = e.manifest;
     const item = new vscode.TreeItem(backupLabel(e), vscode.TreeItemCollapsibleState.None);
     item.id = `backup:${e.file}`;
     this.ages.set(`${item.id}\u0000${e.createdAt}`, ago(e.createdAt));
@@ -167,31 +193,9 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
     item.contextValue = `${ItemKind.Backup}${e.pinned ? '+pinned' : '+unpinned'}${e.verified ? '+verified' : ''}${offsite?.flag ?? ''}`;
     // a click looks inside (read-only); Show Details gives the manifest
     item.command = { command: 'lifeboat.lookInside', title: 'Look Inside', arguments: [node] };
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${e.name}**\n\n`);
-    // the state first, and only one: a failed verification is never shown under "integrity ok"
-    if (e.state !== 'verified') md.appendMarkdown(`**${e.state === 'failed verification' ? '✗ ' : ''}${e.problem}**\n\n`);
-    else md.appendMarkdown(`✓ verified${m?.lastVerified ? ` (last checked ${ago(m.lastVerified.at)})` : ` when made (integrity ${m?.integrity ?? 'ok'})`}\n\n`);
-    md.appendMarkdown(`Created ${formatLocal(e.createdAt)} (${ago(e.createdAt)})${e.freshAt !== e.createdAt ? `; the database was unchanged at ${formatLocal(e.freshAt)}` : ''} · ${fmtBytes(e.sizeBytes)}\n\n`);
-    if (m) {
-      md.appendMarkdown(`SHA-256 \`${m.sha256}\`\n\n`);
-      md.appendMarkdown(`Source \`${m.source.path}\` (${m.source.journalMode} journal) · took ${m.durationMs} ms\n\n`);
-      const rows = Object.entries(m.tables);
-      if (rows.length) {
-        md.appendMarkdown('| table | rows |\n|---|---:|\n');
-        for (const [t, n] of rows.slice(0, 40)) md.appendMarkdown(`| ${t.replace(/\|/g, '\\|')} | ${n} |\n`);
-        if (rows.length > 40) md.appendMarkdown(`| … ${rows.length - 40} more | |\n`);
-      }
-      for (const s of m.skippedTables) md.appendMarkdown(`\nNot counted: ${s.name} (${s.reason})`);
-      for (const u of m.uncheckedIndexes ?? []) md.appendMarkdown(`\nNot checked: index ${u.index} of ${u.table} (${u.reason})`);
-    } else if (e.manifestState === 'missing') {
-      md.appendMarkdown('No manifest: this backup was not written by Lifeboat or its manifest is missing.');
-    }
-    if (offsite) md.appendMarkdown(offsite.tooltip);
+    const md = new vscode.MarkdownString(backupDetails(e, 40) + (offsite ? offsite.tooltip : ''), true);
     item.tooltip = md;
     item.resourceUri = vscode.Uri.file(e.file);
-    // a click opens the backup read-only (issue 12)
-    item.command = { command: 'lifeboat.lookInside', title: 'Look Inside', arguments: [node] };
     return item;
   }
 

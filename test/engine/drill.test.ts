@@ -471,15 +471,11 @@ test('drill start copies a scenario to YYYY-MM-DD-<id>.md with the operator, nev
   assert.match(bad.stderr, /unknown scenario "no-such-scenario"/);
 });
 
-test('drill start with a shipped scenario (backup-restore) when it exists', (t) => {
+test('drill start with a shipped scenario (backup-restore)', () => {
   const dir = tmpDir('lifeboat-drills-');
   const list = cli(['drill', 'list', '--drills-dir', dir, '--json']);
   assert.equal(list.status, 0, show(list));
   const shipped = (JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id);
-  if (!shipped.includes('backup-restore')) {
-    t.skip('docs/ops/drills/backup-restore.md is not there yet');
-    return;
-  }
   for (const id of ['backup-restore', 'bad-migration', 'corrupt-backups']) assert.ok(shipped.includes(id), `${id} shipped (${shipped.join(', ')})`);
   const a = cli(['drill', 'start', '--scenario', 'backup-restore', '--drills-dir', dir, '--operator', 'Shipped Op']);
   assert.equal(a.status, 0, show(a));
@@ -504,6 +500,32 @@ test('drill start with a shipped scenario (backup-restore) when it exists', (t) 
   assert.equal(cellsOf(after[json.evidenceLine - 1])[7], 'Pass');
   assert.equal(after.length, text.split(/\r?\n/).length + 1);
   assert.deepEqual(tickedAutos(resolve(file)).sort(), [...AUTO].sort());
+});
+
+test('drill run takes the operator and the database that drill start wrote into the drill, unless given', () => {
+  const e = setup({ deleteRows: false });
+  const dir = join(e.root, 'started');
+  const a = cli(['drill', 'start', '--scenario', 'backup-restore', '--drills-dir', dir, '--operator', 'Start Operator', '--db-path', e.db]);
+  assert.equal(a.status, 0, show(a));
+  const file = resolve(a.stdout.trim());
+  assert.match(readFileSync(file, 'utf8'), new RegExp(`\\*\\*Database:\\*\\* \`?${e.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  // neither --operator nor --db-path: the drill's own
+  const r = cli(['drill', 'run', '--output-dir', e.backups, '--drill', file, '--json'], { env: e.env });
+  assert.equal(r.status, 0, show(r));
+  const json = JSON.parse(r.stdout) as { evidenceLine: number; dbPath?: string; row: Record<string, string> };
+  const row = cellsOf(readFileSync(file, 'utf8').split(/\r?\n/)[json.evidenceLine - 1]);
+  assert.equal(row[1], 'Start Operator', `the evidence row's operator: ${row.join(' | ')}`);
+  assert.equal(json.row.Operator, 'Start Operator');
+  // given on the command line, they win
+  const r2 = cli(['drill', 'run', '--output-dir', e.backups, '--drill', file, '--operator', 'Other Operator', '--db-path', e.db, '--json'], { env: e.env });
+  assert.equal(r2.status, 0, show(r2));
+  assert.equal((JSON.parse(r2.stdout) as { row: Record<string, string> }).row.Operator, 'Other Operator');
+  // a drill that names no database, run without --db-path: a clear refusal naming the drill's line
+  const bare = join(e.root, 'bare.md');
+  writeFileSync(bare, readFileSync(file, 'utf8').replace(/^- \*\*Database:\*\*.*$/m, '- **Database:** (choose when running the rehearsal)'));
+  const r3 = cli(['drill', 'run', '--output-dir', e.backups, '--drill', bare], { env: e.env });
+  assert.equal(r3.status, 2, show(r3));
+  assert.match(r3.stderr, /the drill names no database \(its "\*\*Database:\*\*" line\): give --db-path/);
 });
 
 test('a backup that fails verification does not tick "Newest backup verified" (auto=verify)', () => {

@@ -42,7 +42,7 @@ export class Scheduler implements vscode.Disposable {
     const s = readSettings();
     if (!s.scheduleEnabled) return;
     const interval = s.scheduleIntervalMinutes * 60_000;
-    const fresh = await Promise.all(this.registry.list().map(async (d) => (await this.service.list(d.path)).find((b) => b.verified)?.freshAt ?? null));
+    const fresh = await Promise.all(this.registry.list().map((d) => this.lastAttempt(d.path)));
     const at = nextRunAt(fresh, interval);
     if (at === null) return;
     this.nextAt = Math.min(at, Date.now() + MAX_WAIT_MS);
@@ -56,8 +56,7 @@ export class Scheduler implements vscode.Disposable {
     let done = 0;
     try {
       for (const d of this.registry.list()) {
-        const newest = (await this.service.list(d.path)).find((b) => b.verified);
-        if (maxAgeMs > 0 && !isDue(newest?.freshAt ?? null, maxAgeMs)) continue;
+        if (maxAgeMs > 0 && !isDue(await this.lastAttempt(d.path), maxAgeMs)) continue;
         try {
           await this.service.backup(d.path, 'window');
           this.notified.delete(d.path);
@@ -74,6 +73,18 @@ export class Scheduler implements vscode.Disposable {
       this.busy = false;
     }
     return done;
+  }
+
+  /**
+   * What the interval counts from: the newest verified backup (or the check that found the
+   * database unchanged), or a failed attempt after it — a failing database is tried again at the
+   * next interval, not in a loop.
+   */
+  private async lastAttempt(dbPath: string): Promise<string | null> {
+    const fresh = (await this.service.list(dbPath)).find((b) => b.verified)?.freshAt ?? null;
+    const failed = this.service.lastFailure(dbPath)?.at ?? null;
+    if (!failed) return fresh;
+    return !fresh || Date.parse(failed) > Date.parse(fresh) ? failed : fresh;
   }
 
   /** One notification per failure streak: the first problem, Show Log, Retry. */

@@ -139,7 +139,10 @@ function run(cmd: Cmd, sqlite: Sqlite): object {
     case 'onlineOpen': {
       // A read-write connection to the live database, with the validated backup copy attached:
       // the online restore runs through SQLite, in one transaction (see onlinePlan.ts).
-      online = new sqlite.DatabaseSync(cmd.path);
+      // Not defensive (Node 24 makes it the default): the restore writes FTS5 and R*Tree shadow
+      // tables as they are in the backup, which defensive mode forbids.
+      online = new sqlite.DatabaseSync(cmd.path, { defensive: false } as object);
+      (online as unknown as { enableDefensive?: (on: boolean) => void }).enableDefensive?.(false);
       online.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(cmd.busyTimeoutMs ?? 10_000))}`);
       online.exec('PRAGMA foreign_keys = OFF'); // dropping and refilling tables must not cascade
       online.prepare(`ATTACH DATABASE ? AS ${SRC}`).get(cmd.source);

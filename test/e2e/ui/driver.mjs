@@ -259,7 +259,30 @@ export async function clickNotificationButton(page, text, button, { timeout = DE
   }
 }
 
-/** Texts of all visible toasts. */
+/**
+ * Starts recording every toast message that appears (however briefly) from now on; returns a
+ * function that gives the messages seen so far. A progress toast that comes and goes between two
+ * polls is caught too (a MutationObserver in the page).
+ */
+export async function watchToasts(page) {
+  await page.evaluate((sel) => {
+    const seen = [];
+    window.__lifeboatToasts = seen;
+    const grab = () => {
+      for (const e of document.querySelectorAll(sel)) {
+        const t = e.textContent.trim();
+        if (t && !seen.includes(t)) seen.push(t);
+      }
+    };
+    window.__lifeboatToastObserver?.disconnect();
+    window.__lifeboatToastObserver = new MutationObserver(grab);
+    window.__lifeboatToastObserver.observe(document.body, { childList: true, subtree: true, characterData: true });
+    grab();
+  }, `${TOAST} .notification-list-item-message`);
+  return () => page.evaluate(() => [...(window.__lifeboatToasts ?? [])]);
+}
+
+/** Texts of all visible toasts. *//** Texts of all visible toasts. */
 export async function notifications(page) {
   return (await page.locator(`${TOAST} .notification-list-item-message`).allTextContents()).map((s) => s.trim());
 }
@@ -271,7 +294,8 @@ export async function openView(page, title, { timeout = DEFAULT_TIMEOUT } = {}) 
   const item = page.locator(`.activitybar .action-item:has([aria-label^="${title}"])`).first();
   await item.waitFor({ state: 'visible', timeout });
   const checked = async () => /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
-  if (!(await checked())) await item.locator(`[aria-label^="${title}"]`).first().click();
+  // The item itself, not its label: a badge (a count) sits over the label's centre.
+  if (!(await checked())) await item.click();
   await poll(checked, { timeout, what: `activity bar item "${title}" to become active` });
 }
 
@@ -531,6 +555,29 @@ export async function dialogText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
 }
 
 /**
+ * The buttons of the visible modal dialog in display order; `primary`, its default button (the one
+ * it focuses when it opens, which Enter presses; the others are drawn as secondary); `focused`, the
+ * one that has the focus now (null when something else took it, e.g. a webview that just loaded).
+ */
+export async function dialogButtons(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const d = page.locator(DIALOG);
+  await d.waitFor({ state: 'visible', timeout });
+  return d.locator('.dialog-buttons .monaco-button').evaluateAll((bs) => ({
+    buttons: bs.map((b) => b.textContent.trim()),
+    primary: bs.filter((b) => !b.classList.contains('secondary')).map((b) => b.textContent.trim()).join(', ') || null,
+    focused: bs.find((b) => b === document.activeElement || b.contains(document.activeElement))?.textContent.trim() ?? null,
+  }));
+}
+
+/** Presses Enter on the modal dialog's default button (focused first, as the dialog does when it opens). */
+export async function pressEnterOnDialog(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const primary = page.locator(`${DIALOG} .dialog-buttons .monaco-button:not(.secondary)`).first();
+  await primary.waitFor({ state: 'visible', timeout });
+  await primary.focus();
+  await page.keyboard.press('Enter');
+}
+
+/**
  * Clicks a button of the modal dialog (exact text or RegExp) and waits for the dialog to close
  * (`{ closes: false }` when the click is expected to bring up another dialog at once).
  */
@@ -577,6 +624,15 @@ export async function activeEditorTitle(page, { timeout = DEFAULT_TIMEOUT } = {}
     tab.locator('.label-suffix').allTextContents(),
   ]);
   return `${name.trim()}${suffix.join('').trim()}`;
+}
+
+/** Titles of every editor tab, in every editor group: [[group 1's tabs], [group 2's tabs], …]. */
+export async function editorTabs(page) {
+  return page.locator('.editor-group-container').evaluateAll((groups) => groups.map((g) => [...g.querySelectorAll('.tabs-container .tab')].map((t) => {
+    const name = t.querySelector('.label-name')?.textContent ?? '';
+    const suffix = [...t.querySelectorAll('.label-suffix')].map((s) => s.textContent).join('');
+    return `${name.trim()}${suffix.trim()}`;
+  })));
 }
 
 /** Waits until the active editor tab's title matches. */

@@ -99,8 +99,8 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
       }, { what: 'the restore confirmation' });
       log(`    online restore modal:\n      ${confirm.split('\n').join('\n      ')}`);
       const lines = confirm.split('\n');
-      assert.ok(lines.includes(`Target: ${db}`), `the modal does not name the target: ${confirm}`);
-      assert.ok(lines.includes('Rows: marker 1, t 0'), `the modal does not show the backup's rows: ${confirm}`);
+      assert.ok(lines.some((l) => /^Target: (.+) \(\d+(\.\d)? KB now\)$/.exec(l)?.[1] === db), `the modal does not name the target and its size: ${confirm}`);
+      assert.ok(lines.includes('Rows in the backup: marker 1, t 0 (live 100)'), `the modal does not show the backup's rows next to the live ones: ${confirm}`);
       assert.match(confirm, /^Backup: busy-backup-\S+ — .*, integrity ok, checksum matches$/m);
       // It is in use, and the restore keeps the app: no "later writes will be lost", no note of a missing manifest.
       assert.equal(lines.at(-1), 'In use (SQLite says another connection has it open): the restore goes through SQLite and the application stays connected; its later writes land in the restored data.');

@@ -76,6 +76,12 @@ export default async function statusBar({ page, workspace, driver, assert, sqlit
     assert.equal(errors.length, 1, `more than one error toast about broken.db: ${JSON.stringify(errors)}`);
     await page.mouse.move(1000, 600);
     await driver.screenshot(page, 'status-bar-failing', { also: 'docs/images/status-failing.png' }); // with the error toast
+    // Show Log: the Lifeboat log, at its end the failure's detail (each problem integrity_check reported)
+    await driver.clickNotificationButton(page, /Backup of broken\.db failed/, 'Show Log');
+    const output = page.locator('.part.panel .monaco-editor .view-lines').first();
+    await output.waitFor({ state: 'visible' });
+    await driver.poll(async () => /Tree\s\d+\spage\s\d+\scell\s\d+:\s/.test(await output.innerText()) /* monaco draws spaces as U+00A0 */, { what: 'the failure\'s detail at the end of the Lifeboat log' });
+    await driver.runCommand(page, 'View: Toggle Panel Visibility');
     await driver.runCommand(page, 'Notifications: Clear All Notifications');
 
     // 3. Without it, Back Up All: every database is protected, and no badge.

@@ -111,11 +111,21 @@ export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}
       await input.waitFor({ state: 'visible', timeout: 5000 });
       await input.fill(`>${title}`);
       const re = matcher(title);
-      // Wait until the focused row is the wanted command (filtering is asynchronous).
+      // Wait until the focused row is the wanted command (filtering is asynchronous). When the
+      // list has settled with it below the first row (1.139 may rank "Preferences: Browse Color
+      // Themes in Marketplace" above "Preferences: Color Theme"), walk down to it.
+      const filled = Date.now();
       await poll(async () => {
         const focused = page.locator(`${QUICK_ROWS}.focused`);
-        return (await focused.count()) > 0 && re.test(await rowLabel(focused.first()));
-      }, { timeout: attempt === 1 ? timeout : Math.min(timeout, 5000), what: `command palette to focus "${title}"` });
+        if ((await focused.count()) > 0 && re.test(await rowLabel(focused.first()))) return true;
+        if (Date.now() - filled > 1500) {
+          const rows = page.locator(QUICK_ROWS);
+          for (let i = 0, n = await rows.count(); i < n; i++) {
+            if (re.test(await rowLabel(rows.nth(i)).catch(() => ''))) { await page.keyboard.press('ArrowDown'); break; }
+          }
+        }
+        return false;
+      }, { timeout: attempt === 1 ? timeout : Math.min(timeout, 5000), interval: 200, what: `command palette to focus "${title}"` });
       await page.keyboard.press('Enter');
       return;
     } catch (err) {
@@ -344,6 +354,11 @@ export function treeRow(page, containerId, label, { pane } = {}) {
  * (`expanded`/`checked`: true, false, or null when the row has no twistie/checkbox).
  */
 export async function treeRows(page, containerId, { pane } = {}) {
+  return (await indexedRows(page, containerId, pane)).map(({ index: _index, ...r }) => r);
+}
+
+/** treeRows with each row's `index` (its data-index in its list). */
+async function indexedRows(page, containerId, pane) {
   const lists = viewScope(page, containerId, pane).locator('.monaco-list');
   const out = [];
   for (let i = 0, n = await lists.count(); i < n; i++) {
@@ -360,9 +375,33 @@ export async function treeRows(page, containerId, { pane } = {}) {
       };
     }));
     rows.sort((a, b) => a.index - b.index);
-    out.push(...rows.map(({ index: _index, ...r }) => r));
+    out.push(...rows);
   }
   return out;
+}
+
+/**
+ * Locator of the row whose label matches; with `under` (a label), only among the children of that
+ * row (which must be expanded): backup rows of two databases may read the same ("✓ just now · 984.0 KB").
+ */
+export async function findTreeRow(page, containerId, label, { pane, under, timeout = DEFAULT_TIMEOUT } = {}) {
+  if (under === undefined) return treeRow(page, containerId, label, { pane });
+  const re = matcher(label);
+  const parent = matcher(under);
+  let rows = [];
+  const hit = await poll(async () => {
+    rows = await indexedRows(page, containerId, pane);
+    const at = rows.findIndex((r) => parent.test(r.label));
+    if (at < 0) return null;
+    for (const r of rows.slice(at + 1)) {
+      if (r.level <= rows[at].level) break;
+      if (r.level === rows[at].level + 1 && re.test(r.label)) return r;
+    }
+    return null;
+  }, { timeout, what: `tree row ${re} under ${parent}` }).catch((err) => {
+    throw new Error(`${err.message}; rows: ${JSON.stringify(rows.map((r) => `${r.label} (level ${r.level})`))}`, { cause: err });
+  });
+  return viewScope(page, containerId, pane).locator(`.monaco-list-row[data-index="${hit.index}"]`).first();
 }
 
 /** Waits for a row whose label matches (and whose description matches `description`, if given); returns it. */
@@ -404,16 +443,16 @@ export async function expandTreeRow(page, containerId, label, { pane, timeout = 
   await poll(async () => (await row.getAttribute('aria-expanded')) === 'true', { timeout, what: `tree row ${matcher(label)} to expand` });
 }
 
-/** Right-clicks a tree row and chooses a context-menu item (or path), with the settle wait and retries. */
-export async function treeContextMenu(page, containerId, label, item, { pane, timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
-  const row = treeRow(page, containerId, label, { pane });
+/** Right-clicks a tree row (`under`: a child of that row) and chooses a context-menu item (or path), with the settle wait and retries. */
+export async function treeContextMenu(page, containerId, label, item, { pane, under, timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
+  const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
   await row.waitFor({ state: 'visible', timeout });
   await contextMenuOn(page, row, item, { timeout, attempts, what: `tree row ${matcher(label)}` });
 }
 
 /** Clicks an inline action (the icons shown on hover, by their title) of a tree row. */
-export async function clickTreeInlineAction(page, containerId, label, action, { pane, timeout = DEFAULT_TIMEOUT } = {}) {
-  const row = treeRow(page, containerId, label, { pane });
+export async function clickTreeInlineAction(page, containerId, label, action, { pane, under, timeout = DEFAULT_TIMEOUT } = {}) {
+  const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
   await row.waitFor({ state: 'visible', timeout });
   await row.hover();
   const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();

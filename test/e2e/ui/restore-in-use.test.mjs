@@ -79,7 +79,7 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
       const c = await driver.treeChildren(page, 'lifeboat', 'busy.db', DB);
       return c.length ? c : null;
     }, { what: 'the backup row under busy.db' });
-    await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+    await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', { ...DB, under: 'busy.db' });
     await inUseModal(page, driver, assert, log);
     await driver.screenshot(page, 'restore-in-use');
     await driver.clickDialogButton(page, 'Cancel');
@@ -90,7 +90,7 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
 
     if (LOCKS) {
       // Restore Online: the confirmation modal, then the backup's content is live while the app stays connected.
-      await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+      await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', { ...DB, under: 'busy.db' });
       await inUseModal(page, driver, assert, log);
       await driver.clickDialogButton(page, 'Restore Online', { closes: false }); // the restore's own modal follows
       const confirm = await driver.poll(async () => {

@@ -69,7 +69,7 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   await driver.pickQuickItem(page, 'restore-notes.txt');
   await driver.waitForActiveEditor(page, 'restore-notes.txt');
   const toasts = await driver.watchToasts(page);
-  await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+  await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', { ...DB, under: 'app.db' });
 
   const text = await driver.dialogText(page, { timeout: 30_000 });
   log(`    modal:\n      ${text.split('\n').join('\n      ')}`);
@@ -138,7 +138,7 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   // 5. The restore, after comparing: the backup's content is live again, the damaged state kept.
   const newest = async () => (await driver.treeChildren(page, 'lifeboat', 'app.db', DB))[0].label; // its age moves on
   const copiesBeforeRestore = new Set(safetyCopies(backupDir));
-  await driver.treeContextMenu(page, 'lifeboat', await newest(), 'Restore Database from Backup…', DB);
+  await driver.treeContextMenu(page, 'lifeboat', await newest(), 'Restore Database from Backup…', { ...DB, under: 'app.db' });
   await driver.dialogText(page, { timeout: 30_000 });
   await driver.clickDialogButton(page, 'Compare', { closes: false });
   await markdownPreview(page, /Track\s+3403\s+3503\s+\+100/, { timeout: 30_000 });
@@ -167,7 +167,7 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   await page.mouse.move(1000, 600);
   const bar = await page.locator('.part.sidebar').boundingBox();
   await driver.screenshot(page, 'safety-copy-row', { clip: { x: 0, y: 0, width: Math.ceil(bar.x + bar.width + 20), height: Math.min(page.viewportSize().height, 520) }, also: 'docs/images/safety-copy-row.png' });
-  await driver.treeRow(page, 'lifeboat', safety.label, DB).click();
+  await (await driver.findTreeRow(page, 'lifeboat', safety.label, { ...DB, under: 'app.db' })).click();
   const undoText = await driver.dialogText(page, { timeout: 30_000 });
   log(`    Undo modal:\n      ${undoText.split('\n').join('\n      ')}`);
   assert.ok(undoText.includes(`Target: ${appDb}`), `the Undo modal does not name the target: ${undoText}`);

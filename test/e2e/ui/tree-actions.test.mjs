@@ -30,7 +30,7 @@ export default async function treeActions({ page, workspace, home, driver, asser
   await driver.runCommand(page, 'Notifications: Clear All Notifications');
   await driver.expandTreeRow(page, 'lifeboat', 'notes.sqlite', DB);
   const row = await driver.poll(async () => (await driver.treeChildren(page, 'lifeboat', 'notes.sqlite', DB)).find((r) => /^✓ just now · /.test(r.label)), { what: 'the new backup row' });
-  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Show Details', DB);
+  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Show Details', { ...DB, under: 'notes.sqlite' });
   await driver.waitForActiveEditor(page, `Preview ${name} details.md`);
   const details = await markdownPreview(page, new RegExp(`SHA-256\\s+${manifest.sha256}`), { timeout: 30_000 });
   log(`    details:\n      ${details.text.split('\n').filter(Boolean).slice(0, 6).join('\n      ')}`);

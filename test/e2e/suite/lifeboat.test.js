@@ -360,6 +360,24 @@ describe('SQLite Lifeboat in the extension host', function () {
     assert.ok(fs.statSync(dir).isDirectory());
   });
 
+  it('two databases with the same name: each row has a folder hint before its state', async () => {
+    const twin = ws('twin', 'notes.sqlite');
+    fs.mkdirSync(path.dirname(twin), { recursive: true });
+    sqlite3(twin, 'CREATE TABLE n(x); INSERT INTO n VALUES (1);');
+    try {
+      await poll(async () => { await api.ctx.registry.refresh(); return api.ctx.registry.find(twin); }, 'twin/notes.sqlite in the list');
+      const rows = await Promise.all((await api.ctx.tree.getChildren()).filter((n) => n.db.name === 'notes.sqlite').map(async (n) => [path.relative(root(), n.db.path), (await api.ctx.tree.getTreeItem(n)).description]));
+      const hints = Object.fromEntries(rows);
+      assert.match(hints['notes.sqlite'], new RegExp(`^\\.\\${path.sep} · `), JSON.stringify(hints));
+      assert.match(hints[path.join('twin', 'notes.sqlite')], new RegExp(`^twin\\${path.sep} · no backup yet · live `), JSON.stringify(hints));
+      const other = (await api.ctx.tree.getChildren()).find((n) => n.db.name === 'app.db');
+      assert.doesNotMatch((await api.ctx.tree.getTreeItem(other)).description, /\//, 'a folder hint on a database whose name is unique');
+    } finally {
+      fs.rmSync(path.dirname(twin), { recursive: true, force: true });
+      await poll(async () => { await api.ctx.registry.refresh(); return !api.ctx.registry.find(twin); }, 'twin/notes.sqlite to leave the list');
+    }
+  });
+
   it('a backup of another database: the restore modal is told (otherSource, the source path), and Cancel changes nothing', async () => {
     const other = ws('other-app.db');
     sqlite3(other, 'CREATE TABLE x(v); INSERT INTO x VALUES (42);');

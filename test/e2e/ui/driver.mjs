@@ -452,12 +452,20 @@ export async function treeContextMenu(page, containerId, label, item, { pane, un
 
 /** Clicks an inline action (the icons shown on hover, by their title) of a tree row. */
 export async function clickTreeInlineAction(page, containerId, label, action, { pane, under, timeout = DEFAULT_TIMEOUT } = {}) {
-  const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
-  await row.waitFor({ state: 'visible', timeout });
-  await row.hover();
-  const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
-  await button.waitFor({ state: 'visible', timeout });
-  await button.click();
+  // The icons show only while the row is hovered: when the rows move under the mouse (a database
+  // that appears or goes re-renders the tree), hover again.
+  const end = Date.now() + timeout;
+  for (;;) {
+    const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
+    await row.waitFor({ state: 'visible', timeout });
+    try {
+      await row.hover({ timeout: 3000 });
+      await row.locator(`.actions .action-label[aria-label="${action}"]`).first().click({ timeout: 3000 });
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw new Error(`inline action "${action}" of tree row ${matcher(label)}: ${err.message}`, { cause: err });
+    }
+  }
 }
 
 /** Clicks the checkbox of a tree row and waits until the tree shows the new state; returns it. */

@@ -43,7 +43,7 @@ export default async function restoreFromTree({ page, workspace, home, driver, a
   assert.match(await inline.getAttribute('class'), /\bcodicon-archive\b/, 'the inline Back Up is not the archive icon');
   assert.doesNotMatch(await inline.getAttribute('class'), /cloud/);
   sqlite3(appDb, 'PRAGMA user_version = 21;'); // changed since any earlier backup: this one is new
-  await inline.click();
+  await driver.clickTreeInlineAction(page, 'lifeboat', 'app.db', 'Back Up Database…', DB);
   const message = await driver.waitForNotification(page, /Backed up app\.db → /, { timeout: 30_000 });
   const backupName = /→ (app-backup-[\w-]+\.db)\s*$/.exec(message)?.[1];
   assert.ok(backupName, `unexpected notification text: ${message}`);

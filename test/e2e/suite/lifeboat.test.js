@@ -344,16 +344,24 @@ describe('SQLite Lifeboat in the extension host', function () {
   });
 
   it('Reveal and Open Backup Folder in a browser window: inside the workspace the Explorer reveals it; outside, its path goes to the clipboard', async () => {
-    assert.equal(vscode.env.uiKind, vscode.UIKind.Web, 'code-server is a browser window');
+    // run.mjs's code-server is a browser window; test/electron's desktop VS Code has the system's file manager
+    const web = vscode.env.uiKind === vscode.UIKind.Web;
+    assert.equal(web, Boolean(process.env.LIFEBOAT_E2E_VSCODE), `uiKind ${vscode.env.uiKind} in ${process.env.LIFEBOAT_E2E_VSCODE ? 'code-server' : 'a desktop VS Code'}`);
     const db = ws('app.db');
     // inside the workspace: revealed in the Explorer; the command ends without a message or the clipboard
     await vscode.env.clipboard.writeText('untouched');
     const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
     await vscode.commands.executeCommand('lifeboat.reveal', node);
     assert.equal(await vscode.env.clipboard.readText(), 'untouched', 'a file inside the workspace was copied instead of revealed');
-    // the backup folder is under ~: its path on the clipboard (the message that says so waits for an answer)
     const dir = api.ctx.service.backupDir(db);
     assert.ok(!dir.startsWith(root() + path.sep), dir);
+    if (!web) {
+      // the system's file manager shows it: nothing asked, nothing copied
+      await vscode.commands.executeCommand('lifeboat.openBackupFolder', db);
+      assert.equal(await vscode.env.clipboard.readText(), 'untouched');
+      return;
+    }
+    // the backup folder is under ~: its path on the clipboard (the message that says so waits for an answer)
     void vscode.commands.executeCommand('lifeboat.openBackupFolder', db);
     let held = '';
     await poll(async () => (held = await vscode.env.clipboard.readText()) === dir, `the clipboard to hold ${dir} (it holds "${held}")`).catch((e) => { throw new Error(`${e.message}; it holds "${held}"`); });

@@ -88,8 +88,10 @@ async function closeComparison(uri: vscode.Uri | undefined): Promise<void> {
 
 /**
  * The modal confirmation. "Compare" comes first (the default button is never the destructive
- * one); it opens the comparison beside the dialog and asks again with the differences, and then
- * Cancel is the default. The comparison closes with the restore.
+ * one); it opens the comparison beside the dialog and asks again with the differences, Compare
+ * still the default (VS Code makes the first button that is not the close affordance the
+ * default, so a Cancel item given first would leave Restore as the default: Enter restored).
+ * The comparison closes with the restore.
  */
 export function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry | undefined, opened: { uri?: vscode.Uri } = {}) {
   return async (p: RestorePreflight): Promise<boolean> => {
@@ -112,12 +114,11 @@ export function confirmer(ctx: Ctx, docs: CompareDocuments, entry: BackupEntry |
         : `Warning: the database looks in use (${p.inUseReasons.join('; ')}). Its application's later writes will be lost.`] : []),
     ];
     const restoreLabel = other ? M.restoreOtherButton : M.restoreButton;
-    const cancel: vscode.MessageItem = { title: M.cancelButton, isCloseAffordance: true };
     let differences: string | undefined;
     for (;;) {
       const detail = differences ? [...lines, '', differences].join('\n') : lines.join('\n');
-      // First Compare, then (after comparing) Cancel: Enter never restores.
-      const buttons: vscode.MessageItem[] = differences ? [cancel, { title: restoreLabel }] : [{ title: M.compareButton }, { title: restoreLabel }];
+      // Compare first, before and after comparing (VS Code adds Cancel): Enter never restores.
+      const buttons: vscode.MessageItem[] = [{ title: M.compareButton }, { title: restoreLabel }];
       const choice = await vscode.window.showWarningMessage(M.restoreTitle(path.basename(p.dbPath)), { modal: true, detail }, ...buttons);
       if (choice?.title === M.compareButton) {
         const c = await showComparison(ctx, docs, p.dbPath, p.backupFile, p.backup, counted);

@@ -42,21 +42,33 @@ export class Scheduler implements vscode.Disposable {
     const s = readSettings();
     if (!s.scheduleEnabled) return;
     const interval = s.scheduleIntervalMinutes * 60_000;
-    const fresh = await Promise.all(this.registry.list().map((d) => this.lastAttempt(d.path)));
+    const fresh = await Promise.all(this.registry.list().map((d) => this.lastTry(d.path)));
     const at = nextRunAt(fresh, interval);
     if (at === null) return;
+    clearTimeout(this.timer); // another plan() may have set one while this one was reading
     this.nextAt = Math.min(at, Date.now() + MAX_WAIT_MS);
     this.timer = setTimeout(() => void this.tick(), Math.max(1000, this.nextAt - Date.now()));
   }
 
-  /** Backs up each database whose newest backup is older than `maxAgeMs` (all when 0). */
+  /**
+   * What the interval counts from: the newest verified backup (or the check that found the
+   * database unchanged), or a failed attempt after it. A database whose backups fail is tried
+   * again an interval later, not at once (it was due "now" again after every failure).
+   */
+  private async lastTry(dbPath: string): Promise<string | null> {
+    const fresh = (await this.service.list(dbPath)).find((b) => b.verified)?.freshAt ?? null;
+    const failed = this.service.lastFailure(dbPath)?.at ?? null;
+    return failed && (!fresh || failed > fresh) ? failed : fresh;
+  }
+
+  /** Backs up each database whose newest backup (or failed attempt) is older than `maxAgeMs` (all when 0). */
   async runDue(maxAgeMs: number, why: 'scheduled' | 'start-up' = 'scheduled'): Promise<number> {
     if (this.busy) return 0;
     this.busy = true;
     let done = 0;
     try {
       for (const d of this.registry.list()) {
-        if (maxAgeMs > 0 && !isDue(await this.lastAttempt(d.path), maxAgeMs)) continue;
+        if (maxAgeMs > 0 && !isDue(await this.lastTry(d.path), maxAgeMs)) continue;
         try {
           await this.service.backup(d.path, 'window');
           this.notified.delete(d.path);
@@ -73,18 +85,6 @@ export class Scheduler implements vscode.Disposable {
       this.busy = false;
     }
     return done;
-  }
-
-  /**
-   * What the interval counts from: the newest verified backup (or the check that found the
-   * database unchanged), or a failed attempt after it — a failing database is tried again at the
-   * next interval, not in a loop.
-   */
-  private async lastAttempt(dbPath: string): Promise<string | null> {
-    const fresh = (await this.service.list(dbPath)).find((b) => b.verified)?.freshAt ?? null;
-    const failed = this.service.lastFailure(dbPath)?.at ?? null;
-    if (!failed) return fresh;
-    return !fresh || Date.parse(failed) > Date.parse(fresh) ? failed : fresh;
   }
 
   /** One notification per failure streak: the first problem, Show Log, Retry. */

@@ -40,9 +40,9 @@ describe('SQLite Lifeboat in the extension host', function () {
     for (const k of ['retain', 'databases', 'backupDirectory']) await config().update(k, undefined, vscode.ConfigurationTarget.Workspace);
   });
 
-  it('activates lazily (no activation events) and registers every contributed command', async () => {
+  it('activates on start-up finished (so that a schedule runs without the view) and registers every contributed command', async () => {
     const pkg = vscode.extensions.getExtension(EXTENSION_ID).packageJSON;
-    assert.deepEqual(pkg.activationEvents, []);
+    assert.deepEqual(pkg.activationEvents, ['onStartupFinished']);
     const all = new Set(await vscode.commands.getCommands(true));
     const contributed = pkg.contributes.commands.map((c) => c.command);
     assert.ok(contributed.length >= 20);
@@ -61,7 +61,8 @@ describe('SQLite Lifeboat in the extension host', function () {
   it('a database with no backup shows that in the tree', async () => {
     const node = (await api.ctx.tree.getChildren()).find((n) => n.db.name === 'notes.sqlite');
     const item = await api.ctx.tree.getTreeItem(node);
-    assert.equal(item.description, 'no backup yet');
+    // what matters first, then the live file's size
+    assert.equal(item.description, `no backup yet · live ${(fs.statSync(node.db.path).size / 1024).toFixed(1)} KB`);
     assert.match(item.contextValue, /^database\+none/);
     assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.None);
   });
@@ -85,12 +86,14 @@ describe('SQLite Lifeboat in the extension host', function () {
 
     const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
     const item = await api.ctx.tree.getTreeItem(node);
-    assert.match(item.description, /just now/);
+    assert.match(item.description, /^✓ just now · live \d+(\.\d)? KB$/);
     assert.match(item.contextValue, /^database\+fresh\+hasBackups/);
     const kids = await api.ctx.tree.getChildren(node);
     assert.equal(kids.length, 1);
     const kid = await api.ctx.tree.getTreeItem(kids[0]);
-    assert.match(kid.description, /verified ✓/);
+    // "✓ just now · 24.0 KB" first, the local time after it
+    assert.equal(kid.label, `✓ just now · ${(fs.statSync(file).size / 1024).toFixed(1)} KB`);
+    assert.match(kid.description, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/);
     assert.match(kid.contextValue, /^backup\+unpinned\+verified/);
     assert.match(kid.tooltip.value, /SHA-256/);
     assert.match(kid.tooltip.value, /\| item \| 501 \|/);
@@ -124,7 +127,10 @@ describe('SQLite Lifeboat in the extension host', function () {
     assert.equal(fs.existsSync(`${db}-journal`), false);
     assert.ok(r.safetyCopy && fs.existsSync(r.safetyCopy));
     assert.equal(sqlite3(r.safetyCopy, "SELECT v FROM kv WHERE k = 'version';"), 'changed');
-    assert.ok(fs.existsSync(path.join(r.safetyDir, 'restore-me.sqlite3-journal')));
+    // one copy suffices: the safety copy (with its manifest) holds what the companion held, so the
+    // moved -journal is not kept beside it
+    assert.deepEqual(r.movedCompanions, []);
+    assert.deepEqual(fs.readdirSync(r.safetyDir).sort(), [path.basename(r.safetyCopy), `${path.basename(r.safetyCopy)}.json`]);
   });
 
   it('refuses a restore that is not confirmed and leaves the live file byte-for-byte', async () => {
@@ -133,6 +139,43 @@ describe('SQLite Lifeboat in the extension host', function () {
     const [entry] = await api.ctx.service.list(db);
     await assert.rejects(api.ctx.service.restore(entry.file, db, async () => false), /not confirmed/);
     assert.ok(fs.readFileSync(db).equals(before));
+  });
+
+  it('safety copies: a row under their database ("Before restore, HH:MM — Undo") that undoes the restore, and only the newest lifeboat.safetyCopies sets are kept', async () => {
+    const db = ws('restore-me.sqlite3');
+    const [entry] = await api.ctx.service.list(db);
+    await config().update('safetyCopies', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const sets = [];
+      for (let i = 1; i <= 3; i++) {
+        sqlite3(db, `UPDATE kv SET v = 'state ${i}' WHERE k = 'version';`);
+        const r = await api.ctx.service.restore(entry.file, db, async () => true);
+        sets.push(r);
+        assert.equal(sqlite3(db, "SELECT v FROM kv WHERE k = 'version';"), 'original');
+      }
+      assert.deepEqual(sets[2].prunedSafetySets, [sets[0].safetyDir], 'the oldest set beyond 2 is not pruned');
+      assert.equal(fs.existsSync(sets[0].safetyDir), false);
+      const copies = await api.ctx.service.safetyCopies(db);
+      assert.deepEqual(copies.map((c) => c.file), [sets[2].safetyCopy, sets[1].safetyCopy]);
+      // the tree: backups first, then the safety copies, newest first
+      const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
+      const kids = await api.ctx.tree.getChildren(node);
+      const safety = kids.filter((k) => k.kind === 'safetyCopy');
+      assert.equal(safety.length, 2);
+      assert.ok(kids.slice(-2).every((k) => k.kind === 'safetyCopy'), 'the safety copies are not after the backups');
+      const item = await api.ctx.tree.getTreeItem(safety[0]);
+      const hhmm = new Date(copies[0].createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      assert.equal(item.label, `Before restore, ${hhmm} — Undo`);
+      assert.equal(item.contextValue, 'safetyCopy');
+      assert.equal(item.command.command, 'lifeboat.undoRestore');
+      // what the row's click runs, through the restore (its confirmation answered here): the state before the last restore
+      const undo = await api.ctx.service.restore(safety[0].copy.file, db, async (p) => p.backupFile === sets[2].safetyCopy);
+      assert.ok(undo.safetyCopy);
+      assert.equal(sqlite3(db, "SELECT v FROM kv WHERE k = 'version';"), 'state 3');
+      assert.equal(sqlite3(db, 'PRAGMA integrity_check;'), 'ok');
+    } finally {
+      await config().update('safetyCopies', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('honours lifeboat.retain, lifeboat.backupDirectory and lifeboat.databases', async () => {
@@ -144,11 +187,21 @@ describe('SQLite Lifeboat in the extension host', function () {
     await config().update('retain', 2, vscode.ConfigurationTarget.Workspace);
     await config().update('databases', [extDb], vscode.ConfigurationTarget.Workspace);
     await poll(() => api.ctx.registry.find(extDb), 'the external database in the list');
-    for (let i = 0; i < 4; i++) await vscode.commands.executeCommand('lifeboat.backupDatabase', extDb);
+    // a change before each backup: a backup of an unchanged database writes no second copy
+    for (let i = 0; i < 4; i++) {
+      sqlite3(extDb, `INSERT INTO t VALUES (${10 + i});`);
+      await vscode.commands.executeCommand('lifeboat.backupDatabase', extDb);
+    }
     const entries = await api.ctx.service.list(extDb);
     assert.equal(entries.length, 2, entries.map((e) => e.name).join(', '));
     for (const e of entries) assert.ok(e.file.startsWith(dir + path.sep), e.file);
-    assert.equal(sqlite3(entries[0].file, 'SELECT count(*) FROM t;'), '2');
+    assert.equal(sqlite3(entries[0].file, 'SELECT count(*) FROM t;'), '6');
+    assert.equal(sqlite3(entries[1].file, 'SELECT count(*) FROM t;'), '5');
+    // unchanged since: the same newest backup, its manifest records the check
+    const again = await vscode.commands.executeCommand('lifeboat.backupDatabase', extDb);
+    assert.equal(again, entries[0].file);
+    assert.equal((await api.ctx.service.list(extDb)).length, 2);
+    assert.ok(JSON.parse(fs.readFileSync(`${again}.json`, 'utf8')).unchangedAt, 'the check is not recorded in the manifest');
   });
 
   it('1,000 backups list from their manifests without blocking the extension host', async () => {
@@ -174,17 +227,19 @@ describe('SQLite Lifeboat in the extension host', function () {
     h.disable();
     assert.equal(kids.length, 1001);
     assert.equal(kids[0].entry.file, first, 'newest first');
-    assert.ok(items.every((i) => /verified ✓/.test(i.description)));
+    assert.ok(items.every((i) => /^✓ /.test(i.label)), items.find((i) => !/^✓ /.test(i.label))?.label);
     // generous bound for a shared 2-core machine: listing must never freeze the host for long
     assert.ok(h.max / 1e6 < 500, `event loop blocked for ${(h.max / 1e6).toFixed(0)} ms`);
   });
 
-  it('the status bar reflects the stalest database and the scheduler backs up what is due', async () => {
+  it('the status bar says how many databases are protected, and the scheduler backs up what is due', async () => {
     const done = await api.scheduler.runDue(0);
     assert.ok(done >= 4, `scheduler backed up ${done}`);
     for (const d of api.ctx.registry.list()) assert.ok((await api.ctx.service.list(d.path)).length > 0, `${d.name} has a backup`);
     await api.status.update();
-    assert.match(api.status.text, /^\$\(history\) Lifeboat \d+m$/);
+    const total = api.ctx.registry.list().length;
+    assert.equal(api.status.text, `$(pass) Lifeboat: ${total}/${total} protected`);
+    assert.equal(api.status.badge, undefined, 'a badge although every database is protected');
   });
 
   it('drills: start a drill, edit the markdown and see the tree change, run the rehearsal and see the evidence row', async () => {
@@ -286,6 +341,49 @@ describe('SQLite Lifeboat in the extension host', function () {
     const opened = lines.filter((l) => new RegExp(`"${esc}(-wal|-shm|-journal)?"`).test(l));
     assert.deepEqual(opened, [], 'the extension host opened the live database');
     assert.notEqual(await api.engine.pid(), process.pid, 'the engine runs in its own process');
+  });
+
+  it('Reveal and Open Backup Folder in a browser window: inside the workspace the Explorer reveals it; outside, its path goes to the clipboard', async () => {
+    // run.mjs's code-server is a browser window; test/electron's desktop VS Code has the system's file manager
+    const web = vscode.env.uiKind === vscode.UIKind.Web;
+    assert.equal(web, Boolean(process.env.LIFEBOAT_E2E_VSCODE), `uiKind ${vscode.env.uiKind} in ${process.env.LIFEBOAT_E2E_VSCODE ? 'code-server' : 'a desktop VS Code'}`);
+    const db = ws('app.db');
+    // inside the workspace: revealed in the Explorer; the command ends without a message or the clipboard
+    await vscode.env.clipboard.writeText('untouched');
+    const node = (await api.ctx.tree.getChildren()).find((n) => n.db.path === db);
+    await vscode.commands.executeCommand('lifeboat.reveal', node);
+    assert.equal(await vscode.env.clipboard.readText(), 'untouched', 'a file inside the workspace was copied instead of revealed');
+    const dir = api.ctx.service.backupDir(db);
+    assert.ok(!dir.startsWith(root() + path.sep), dir);
+    if (!web) {
+      // the system's file manager shows it: nothing asked, nothing copied
+      await vscode.commands.executeCommand('lifeboat.openBackupFolder', db);
+      assert.equal(await vscode.env.clipboard.readText(), 'untouched');
+      return;
+    }
+    // the backup folder is under ~: its path on the clipboard (the message that says so waits for an answer)
+    void vscode.commands.executeCommand('lifeboat.openBackupFolder', db);
+    let held = '';
+    await poll(async () => (held = await vscode.env.clipboard.readText()) === dir, `the clipboard to hold ${dir} (it holds "${held}")`).catch((e) => { throw new Error(`${e.message}; it holds "${held}"`); });
+    assert.ok(fs.statSync(dir).isDirectory());
+  });
+
+  it('two databases with the same name: each row has a folder hint before its state', async () => {
+    const twin = ws('twin', 'notes.sqlite');
+    fs.mkdirSync(path.dirname(twin), { recursive: true });
+    sqlite3(twin, 'CREATE TABLE n(x); INSERT INTO n VALUES (1);');
+    try {
+      await poll(async () => { await api.ctx.registry.refresh(); return api.ctx.registry.find(twin); }, 'twin/notes.sqlite in the list');
+      const rows = await Promise.all((await api.ctx.tree.getChildren()).filter((n) => n.db.name === 'notes.sqlite').map(async (n) => [path.relative(root(), n.db.path), (await api.ctx.tree.getTreeItem(n)).description]));
+      const hints = Object.fromEntries(rows);
+      assert.match(hints['notes.sqlite'], new RegExp(`^\\.\\${path.sep} · `), JSON.stringify(hints));
+      assert.match(hints[path.join('twin', 'notes.sqlite')], new RegExp(`^twin\\${path.sep} · no backup yet · live `), JSON.stringify(hints));
+      const other = (await api.ctx.tree.getChildren()).find((n) => n.db.name === 'app.db');
+      assert.doesNotMatch((await api.ctx.tree.getTreeItem(other)).description, /\//, 'a folder hint on a database whose name is unique');
+    } finally {
+      fs.rmSync(path.dirname(twin), { recursive: true, force: true });
+      await poll(async () => { await api.ctx.registry.refresh(); return !api.ctx.registry.find(twin); }, 'twin/notes.sqlite to leave the list');
+    }
   });
 
   it('a backup of another database: the restore modal is told (otherSource, the source path), and Cancel changes nothing', async () => {

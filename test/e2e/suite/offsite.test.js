@@ -32,6 +32,7 @@ const identityFile = () => path.join(process.env.XDG_CONFIG_HOME || path.join(os
 
 let api;
 let off;
+let forced; // app.db's backup copied by Copy to Off-site Now
 const nas = path.join(os.homedir(), 'offsite-nas');
 const usb = path.join(os.homedir(), 'offsite-usb');
 const folder = (name, dir, extra = {}) => ({ name, type: 'folder', path: dir, ...extra });
@@ -112,7 +113,11 @@ describe('Off-site copies in the extension host (folder destinations)', function
   it('honours uploadEveryHours (a backup within the interval waits, the row says so), and Copy to Off-site Now sends it anyway', async () => {
     await setDestinations([folder('nas', nas, { uploadEveryHours: 24 })]);
     const db = ws('app.db');
+    // a change first: a backup of an unchanged database is the same backup (already copied)
+    sqlite3(db, 'PRAGMA user_version = 7;');
     const file = await vscode.commands.executeCommand('lifeboat.backupDatabase', db);
+    const [previous] = (await api.ctx.service.list(db)).slice(1);
+    assert.ok(previous && previous.file !== file, 'no new backup of the changed app.db');
     await idle();
     assert.match(await rowText(db, file), /☁ not yet copied to nas$/);
     const { node, item } = await backupRow(db, file);
@@ -121,6 +126,7 @@ describe('Off-site copies in the extension host (folder destinations)', function
     assert.equal(await vscode.commands.executeCommand('lifeboat.uploadOffsite', node), true);
     await idle();
     await poll(async () => /☁ copied to nas just now/.test(await rowText(db, file)), 'the forced copy in the tree');
+    forced = file;
     assert.ok(fs.existsSync(path.join(remoteDir(nas, db), `${path.basename(file)}.manifest.json.age`)));
   });
 
@@ -133,9 +139,12 @@ describe('Off-site copies in the extension host (folder destinations)', function
     await vscode.commands.executeCommand('lifeboat.backupAll');
     await idle();
     await shows(`$(cloud) ${total}/${total} off-site`);
-    // app.db did not change since its forced copy: that copy stands for its newest backup
+    // app.db did not change since its forced copy: Back Up All made no second local copy of it,
+    // and that backup (copied) stays its newest
     const [newestApp] = await api.ctx.service.list(ws('app.db'));
-    assert.match(await rowText(ws('app.db'), newestApp.file), /☁ unchanged on nas$/);
+    assert.equal(newestApp.file, forced, 'Back Up All made a new backup of the unchanged app.db');
+    assert.ok(newestApp.freshAt > newestApp.createdAt, 'the unchanged check is not recorded');
+    assert.match(await rowText(ws('app.db'), newestApp.file), /☁ copied to nas just now$/);
     await config().update('offsite.rpoHours', 0, vscode.ConfigurationTarget.Workspace);
     await shows(`$(warning) ${total}/${total} off-site`);
     await config().update('offsite.rpoHours', undefined, vscode.ConfigurationTarget.Workspace);

@@ -105,7 +105,10 @@ describe('SQLite\'s own locks in the extension host (node:sqlite where the runti
 
       // lifeboat.useSqliteLocks = false: never asked, on any runtime.
       await config().update('useSqliteLocks', false, vscode.ConfigurationTarget.Workspace);
+      sqlite3(db, "INSERT INTO t(v) VALUES ('d');"); // changed: a new copy (an unchanged database gets none)
       const off = await vscode.commands.executeCommand('lifeboat.backupDatabase', vscode.Uri.file(db));
+      assert.notEqual(off, file, 'no new backup of the changed database');
+      assert.equal(sqlite3(off, 'SELECT count(*) FROM t;'), '4');
       assert.deepEqual(JSON.parse(fs.readFileSync(`${off}.json`, 'utf8')).snapshot, { method: 'lock-free', lockHeldMs: null, sqliteLocks: 'off' });
     } finally {
       await config().update('useSqliteLocks', undefined, vscode.ConfigurationTarget.Workspace);

@@ -24,7 +24,7 @@ export default async function backupFromExplorer({ page, home, driver, assert, s
   // The Lifeboat view: notes.sqlite with the age of its newest backup ("just now").
   await driver.openView(page, 'Lifeboat');
   const db = await driver.waitForTreeRow(page, 'lifeboat', 'notes.sqlite', { pane: 'Databases', description: / ago|just now/ });
-  assert.match(db.description, /just now|\d+ min ago/, `description of notes.sqlite: ${db.description}`);
+  assert.match(db.description, /^✓ (just now|\d+ min ago) · live \d+(\.\d)? KB$/, `description of notes.sqlite: ${db.description}`);
 
   // Expanded: one child per backup on disk (one, in a fresh run), newest first, verified.
   await driver.expandTreeRow(page, 'lifeboat', 'notes.sqlite', { pane: 'Databases' });
@@ -34,8 +34,9 @@ export default async function backupFromExplorer({ page, home, driver, assert, s
   }, { what: `${onDisk.length} backup row(s) under notes.sqlite` });
   log(`    backup rows: ${JSON.stringify(children.map((c) => `${c.label} — ${c.description}`))}`);
   assert.ok(children.length >= 1);
-  assert.match(children[0].description, /verified ✓/);
-  assert.match(children[0].description, /just now|\d+ min ago/);
+  // what matters first: "✓ just now · 12.0 KB", then the local time
+  assert.match(children[0].label, /^✓ (just now|\d+ min ago) · \d+(\.\d)? KB$/);
+  assert.match(children[0].description, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d$/);
 
   // Screenshot of the side bar (wide enough for the descriptions), also kept for the docs, once the
   // Drills view has rendered: its rows, or (no drill yet) its welcome content with "Start Drill…".

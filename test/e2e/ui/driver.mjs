@@ -111,11 +111,21 @@ export async function runCommand(page, title, { timeout = DEFAULT_TIMEOUT } = {}
       await input.waitFor({ state: 'visible', timeout: 5000 });
       await input.fill(`>${title}`);
       const re = matcher(title);
-      // Wait until the focused row is the wanted command (filtering is asynchronous).
+      // Wait until the focused row is the wanted command (filtering is asynchronous). When the
+      // list has settled with it below the first row (1.139 may rank "Preferences: Browse Color
+      // Themes in Marketplace" above "Preferences: Color Theme"), walk down to it.
+      const filled = Date.now();
       await poll(async () => {
         const focused = page.locator(`${QUICK_ROWS}.focused`);
-        return (await focused.count()) > 0 && re.test(await rowLabel(focused.first()));
-      }, { timeout: attempt === 1 ? timeout : Math.min(timeout, 5000), what: `command palette to focus "${title}"` });
+        if ((await focused.count()) > 0 && re.test(await rowLabel(focused.first()))) return true;
+        if (Date.now() - filled > 1500) {
+          const rows = page.locator(QUICK_ROWS);
+          for (let i = 0, n = await rows.count(); i < n; i++) {
+            if (re.test(await rowLabel(rows.nth(i)).catch(() => ''))) { await page.keyboard.press('ArrowDown'); break; }
+          }
+        }
+        return false;
+      }, { timeout: attempt === 1 ? timeout : Math.min(timeout, 5000), interval: 200, what: `command palette to focus "${title}"` });
       await page.keyboard.press('Enter');
       return;
     } catch (err) {
@@ -259,7 +269,30 @@ export async function clickNotificationButton(page, text, button, { timeout = DE
   }
 }
 
-/** Texts of all visible toasts. */
+/**
+ * Starts recording every toast message that appears (however briefly) from now on; returns a
+ * function that gives the messages seen so far. A progress toast that comes and goes between two
+ * polls is caught too (a MutationObserver in the page).
+ */
+export async function watchToasts(page) {
+  await page.evaluate((sel) => {
+    const seen = [];
+    window.__lifeboatToasts = seen;
+    const grab = () => {
+      for (const e of document.querySelectorAll(sel)) {
+        const t = e.textContent.trim();
+        if (t && !seen.includes(t)) seen.push(t);
+      }
+    };
+    window.__lifeboatToastObserver?.disconnect();
+    window.__lifeboatToastObserver = new MutationObserver(grab);
+    window.__lifeboatToastObserver.observe(document.body, { childList: true, subtree: true, characterData: true });
+    grab();
+  }, `${TOAST} .notification-list-item-message`);
+  return () => page.evaluate(() => [...(window.__lifeboatToasts ?? [])]);
+}
+
+/** Texts of all visible toasts. *//** Texts of all visible toasts. */
 export async function notifications(page) {
   return (await page.locator(`${TOAST} .notification-list-item-message`).allTextContents()).map((s) => s.trim());
 }
@@ -271,7 +304,8 @@ export async function openView(page, title, { timeout = DEFAULT_TIMEOUT } = {}) 
   const item = page.locator(`.activitybar .action-item:has([aria-label^="${title}"])`).first();
   await item.waitFor({ state: 'visible', timeout });
   const checked = async () => /\bchecked\b/.test((await item.getAttribute('class')) ?? '');
-  if (!(await checked())) await item.locator(`[aria-label^="${title}"]`).first().click();
+  // The item itself, not its label: a badge (a count) sits over the label's centre.
+  if (!(await checked())) await item.click();
   await poll(checked, { timeout, what: `activity bar item "${title}" to become active` });
 }
 
@@ -320,6 +354,11 @@ export function treeRow(page, containerId, label, { pane } = {}) {
  * (`expanded`/`checked`: true, false, or null when the row has no twistie/checkbox).
  */
 export async function treeRows(page, containerId, { pane } = {}) {
+  return (await indexedRows(page, containerId, pane)).map(({ index: _index, ...r }) => r);
+}
+
+/** treeRows with each row's `index` (its data-index in its list). */
+async function indexedRows(page, containerId, pane) {
   const lists = viewScope(page, containerId, pane).locator('.monaco-list');
   const out = [];
   for (let i = 0, n = await lists.count(); i < n; i++) {
@@ -336,9 +375,33 @@ export async function treeRows(page, containerId, { pane } = {}) {
       };
     }));
     rows.sort((a, b) => a.index - b.index);
-    out.push(...rows.map(({ index: _index, ...r }) => r));
+    out.push(...rows);
   }
   return out;
+}
+
+/**
+ * Locator of the row whose label matches; with `under` (a label), only among the children of that
+ * row (which must be expanded): backup rows of two databases may read the same ("✓ just now · 984.0 KB").
+ */
+export async function findTreeRow(page, containerId, label, { pane, under, timeout = DEFAULT_TIMEOUT } = {}) {
+  if (under === undefined) return treeRow(page, containerId, label, { pane });
+  const re = matcher(label);
+  const parent = matcher(under);
+  let rows = [];
+  const hit = await poll(async () => {
+    rows = await indexedRows(page, containerId, pane);
+    const at = rows.findIndex((r) => parent.test(r.label));
+    if (at < 0) return null;
+    for (const r of rows.slice(at + 1)) {
+      if (r.level <= rows[at].level) break;
+      if (r.level === rows[at].level + 1 && re.test(r.label)) return r;
+    }
+    return null;
+  }, { timeout, what: `tree row ${re} under ${parent}` }).catch((err) => {
+    throw new Error(`${err.message}; rows: ${JSON.stringify(rows.map((r) => `${r.label} (level ${r.level})`))}`, { cause: err });
+  });
+  return viewScope(page, containerId, pane).locator(`.monaco-list-row[data-index="${hit.index}"]`).first();
 }
 
 /** Waits for a row whose label matches (and whose description matches `description`, if given); returns it. */
@@ -380,21 +443,29 @@ export async function expandTreeRow(page, containerId, label, { pane, timeout = 
   await poll(async () => (await row.getAttribute('aria-expanded')) === 'true', { timeout, what: `tree row ${matcher(label)} to expand` });
 }
 
-/** Right-clicks a tree row and chooses a context-menu item (or path), with the settle wait and retries. */
-export async function treeContextMenu(page, containerId, label, item, { pane, timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
-  const row = treeRow(page, containerId, label, { pane });
+/** Right-clicks a tree row (`under`: a child of that row) and chooses a context-menu item (or path), with the settle wait and retries. */
+export async function treeContextMenu(page, containerId, label, item, { pane, under, timeout = DEFAULT_TIMEOUT, attempts = 3 } = {}) {
+  const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
   await row.waitFor({ state: 'visible', timeout });
   await contextMenuOn(page, row, item, { timeout, attempts, what: `tree row ${matcher(label)}` });
 }
 
 /** Clicks an inline action (the icons shown on hover, by their title) of a tree row. */
-export async function clickTreeInlineAction(page, containerId, label, action, { pane, timeout = DEFAULT_TIMEOUT } = {}) {
-  const row = treeRow(page, containerId, label, { pane });
-  await row.waitFor({ state: 'visible', timeout });
-  await row.hover();
-  const button = row.locator(`.actions .action-label[aria-label="${action}"]`).first();
-  await button.waitFor({ state: 'visible', timeout });
-  await button.click();
+export async function clickTreeInlineAction(page, containerId, label, action, { pane, under, timeout = DEFAULT_TIMEOUT } = {}) {
+  // The icons show only while the row is hovered: when the rows move under the mouse (a database
+  // that appears or goes re-renders the tree), hover again.
+  const end = Date.now() + timeout;
+  for (;;) {
+    const row = await findTreeRow(page, containerId, label, { pane, under, timeout });
+    await row.waitFor({ state: 'visible', timeout });
+    try {
+      await row.hover({ timeout: 3000 });
+      await row.locator(`.actions .action-label[aria-label="${action}"]`).first().click({ timeout: 3000 });
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw new Error(`inline action "${action}" of tree row ${matcher(label)}: ${err.message}`, { cause: err });
+    }
+  }
 }
 
 /** Clicks the checkbox of a tree row and waits until the tree shows the new state; returns it. */
@@ -531,6 +602,29 @@ export async function dialogText(page, { timeout = DEFAULT_TIMEOUT } = {}) {
 }
 
 /**
+ * The buttons of the visible modal dialog in display order; `primary`, its default button (the one
+ * it focuses when it opens, which Enter presses; the others are drawn as secondary); `focused`, the
+ * one that has the focus now (null when something else took it, e.g. a webview that just loaded).
+ */
+export async function dialogButtons(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const d = page.locator(DIALOG);
+  await d.waitFor({ state: 'visible', timeout });
+  return d.locator('.dialog-buttons .monaco-button').evaluateAll((bs) => ({
+    buttons: bs.map((b) => b.textContent.trim()),
+    primary: bs.filter((b) => !b.classList.contains('secondary')).map((b) => b.textContent.trim()).join(', ') || null,
+    focused: bs.find((b) => b === document.activeElement || b.contains(document.activeElement))?.textContent.trim() ?? null,
+  }));
+}
+
+/** Presses Enter on the modal dialog's default button (focused first, as the dialog does when it opens). */
+export async function pressEnterOnDialog(page, { timeout = DEFAULT_TIMEOUT } = {}) {
+  const primary = page.locator(`${DIALOG} .dialog-buttons .monaco-button:not(.secondary)`).first();
+  await primary.waitFor({ state: 'visible', timeout });
+  await primary.focus();
+  await page.keyboard.press('Enter');
+}
+
+/**
  * Clicks a button of the modal dialog (exact text or RegExp) and waits for the dialog to close
  * (`{ closes: false }` when the click is expected to bring up another dialog at once).
  */
@@ -577,6 +671,15 @@ export async function activeEditorTitle(page, { timeout = DEFAULT_TIMEOUT } = {}
     tab.locator('.label-suffix').allTextContents(),
   ]);
   return `${name.trim()}${suffix.join('').trim()}`;
+}
+
+/** Titles of every editor tab, in every editor group: [[group 1's tabs], [group 2's tabs], …]. */
+export async function editorTabs(page) {
+  return page.locator('.editor-group-container').evaluateAll((groups) => groups.map((g) => [...g.querySelectorAll('.tabs-container .tab')].map((t) => {
+    const name = t.querySelector('.label-name')?.textContent ?? '';
+    const suffix = [...t.querySelectorAll('.label-suffix')].map((s) => s.textContent).join('');
+    return `${name.trim()}${suffix.trim()}`;
+  })));
 }
 
 /** Waits until the active editor tab's title matches. */

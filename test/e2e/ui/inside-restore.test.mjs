@@ -33,7 +33,7 @@ export default async function insideRestore({ page, workspace, driver, assert, s
   // Restore Table… from the backup row's menu: the pick shows what changed in each table.
   await driver.expandTreeRow(page, 'lifeboat', 'depot.db', DB);
   const row = await driver.poll(async () => (await driver.treeChildren(page, 'lifeboat', 'depot.db', DB))[0], { what: 'a backup row under depot.db' });
-  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Restore Table…', DB);
+  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Restore Table…', { ...DB, under: 'depot.db' });
   await driver.poll(async () => /^Table of the backup to put back in depot\.db/.test(await driver.quickInputPlaceholder(page)), { what: 'the table pick', timeout: 30_000 });
   const items = await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allInnerTexts();
   log(`    pick: ${items.map((t) => t.replace(/\s+/g, ' ')).join(' | ')}`);
@@ -59,7 +59,7 @@ export default async function insideRestore({ page, workspace, driver, assert, s
 
   // Restore as Copy…: a new verified file beside depot.db, which is not touched.
   const before = sha256(depot);
-  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Restore as Copy…', DB);
+  await driver.treeContextMenu(page, 'lifeboat', row.label, 'Restore as Copy…', { ...DB, under: 'depot.db' });
   const copyModal = await driver.dialogText(page);
   const file = /New file: (\S+\.db)/.exec(copyModal)?.[1];
   assert.ok(file && file.startsWith(join(workspace, 'depot.restored-')), `the modal does not name the new file beside depot.db: ${copyModal}`);

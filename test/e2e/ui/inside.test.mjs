@@ -32,7 +32,7 @@ export default async function inside({ page, workspace, driver, assert, sqlite3,
   // 2. Click the backup row: its tables, read-only.
   await driver.expandTreeRow(page, 'lifeboat', 'shop.db', DB);
   const child = await driver.poll(async () => (await driver.treeChildren(page, 'lifeboat', 'shop.db', DB))[0], { what: 'a backup row under shop.db' });
-  await driver.treeRow(page, 'lifeboat', child.label, DB).click();
+  await (await driver.findTreeRow(page, 'lifeboat', child.label, { ...DB, under: 'shop.db' })).click();
   await driver.waitForActiveEditor(page, `Inside ${backupName}`);
   const view = await webviewFrame(page, `Inside ${backupName}`);
   await view.locator('h1', { hasText: backupName }).waitFor();

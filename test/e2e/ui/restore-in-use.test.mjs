@@ -79,7 +79,7 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
       const c = await driver.treeChildren(page, 'lifeboat', 'busy.db', DB);
       return c.length ? c : null;
     }, { what: 'the backup row under busy.db' });
-    await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+    await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', { ...DB, under: 'busy.db' });
     await inUseModal(page, driver, assert, log);
     await driver.screenshot(page, 'restore-in-use');
     await driver.clickDialogButton(page, 'Cancel');
@@ -90,7 +90,7 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
 
     if (LOCKS) {
       // Restore Online: the confirmation modal, then the backup's content is live while the app stays connected.
-      await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', DB);
+      await driver.treeContextMenu(page, 'lifeboat', rows[0].label, 'Restore Database from Backup…', { ...DB, under: 'busy.db' });
       await inUseModal(page, driver, assert, log);
       await driver.clickDialogButton(page, 'Restore Online', { closes: false }); // the restore's own modal follows
       const confirm = await driver.poll(async () => {
@@ -99,8 +99,8 @@ export default async function inUse({ page, workspace, home, driver, assert, sql
       }, { what: 'the restore confirmation' });
       log(`    online restore modal:\n      ${confirm.split('\n').join('\n      ')}`);
       const lines = confirm.split('\n');
-      assert.ok(lines.includes(`Target: ${db}`), `the modal does not name the target: ${confirm}`);
-      assert.ok(lines.includes('Rows: marker 1, t 0'), `the modal does not show the backup's rows: ${confirm}`);
+      assert.ok(lines.some((l) => /^Target: (.+) \(\d+(\.\d)? KB now\)$/.exec(l)?.[1] === db), `the modal does not name the target and its size: ${confirm}`);
+      assert.ok(lines.includes('Rows in the backup: marker 1, t 0 (live 100)'), `the modal does not show the backup's rows next to the live ones: ${confirm}`);
       assert.match(confirm, /^Backup: busy-backup-\S+ — .*, integrity ok, checksum matches$/m);
       // It is in use, and the restore keeps the app: no "later writes will be lost", no note of a missing manifest.
       assert.equal(lines.at(-1), 'In use (SQLite says another connection has it open): the restore goes through SQLite and the application stays connected; its later writes land in the restored data.');

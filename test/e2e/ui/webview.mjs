@@ -32,3 +32,26 @@ export async function gridTexts(frame, scope = '') {
 export function until(fn, what, timeout = 15_000) {
   return driver.poll(fn, { timeout, what });
 }
+
+/**
+ * The frame of a rendered markdown preview (VS Code's markdown extension: its page has a
+ * `.markdown-body`) whose text matches; waits for it. Returns { frame, text }.
+ */
+export async function markdownPreview(page, text, { timeout = 20_000 } = {}) {
+  const re = text instanceof RegExp ? text : new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  let seen = [];
+  try {
+    return await driver.poll(async () => {
+      seen = [];
+      for (const f of page.frames()) {
+        const t = await f.evaluate(() => document.querySelector('.markdown-body')?.innerText ?? null).catch(() => null);
+        if (t === null) continue;
+        seen.push(t.slice(0, 120));
+        if (re.test(t)) return { frame: f, text: t };
+      }
+      return null;
+    }, { timeout, what: `a markdown preview with ${re}` });
+  } catch (err) {
+    throw new Error(`${err.message}; previews: ${JSON.stringify(seen)}`, { cause: err });
+  }
+}

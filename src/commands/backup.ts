@@ -1,7 +1,8 @@
 // Back Up Database… and Back Up All Databases.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { M } from '../messages';
+import { formatLocal } from '../core';
+import { ago, M } from '../messages';
 import { Ctx, resolveDatabase, revealPath } from './context';
 
 export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
@@ -10,7 +11,8 @@ export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<st
   try {
     const r = await ctx.service.backup(db, 'notification');
     if (!ctx.registry.find(db)) await ctx.registry.refresh();
-    void vscode.window.showInformationMessage(M.backupDone(path.basename(db), path.basename(r.file)), 'Reveal').then((c) => {
+    const line = r.unchanged ? M.backupUnchanged(path.basename(db), `${formatLocal(r.unchanged.since)} (${ago(r.unchanged.since)})`, path.basename(r.file)) : M.backupDone(path.basename(db), path.basename(r.file));
+    void vscode.window.showInformationMessage(line, 'Reveal').then((c) => {
       if (c === 'Reveal') void revealPath(r.file);
     });
     return r.file;

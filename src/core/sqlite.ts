@@ -104,7 +104,13 @@ function integrityCheck(db: Conn): { messages: string[]; unchecked: UncheckedInd
   for (;;) {
     try {
       const limit = replaced.size ? 10_000 : MAX_MESSAGES;
-      const all = db.all(`PRAGMA integrity_check(${limit})`).map((r) => String(Object.values(r)[0]));
+      // A row may hold several problems, one per line, under a "*** in database main ***" heading:
+      // one message per problem, so that the summary can say how many more there are.
+      const all = db.all(`PRAGMA integrity_check(${limit})`)
+        .flatMap((r) => String(Object.values(r)[0]).split(/\r?\n/))
+        .map((m) => m.trim())
+        .filter((m) => m && !/^\*\*\* in database \S+ \*\*\*$/.test(m));
+      if (!all.length) all.push('ok');
       if (!replaced.size) return { messages: all, unchecked };
       const names = unchecked.map((u) => u.index.toLowerCase());
       const about = (m: string) => names.some((n) => m.toLowerCase().includes(` index ${n}`));

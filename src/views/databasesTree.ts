@@ -125,6 +125,7 @@ export class DatabasesTreeProvider implements vscode.TreeDataProvider<Node>, vsc
   }
 
   refresh(): void {
+    this.ages.clear(); // the rows rendered next put back what they show
     this.emitter.fire();
   }
 

@@ -3,11 +3,11 @@
 // "help backup", a writer that keeps the database busy, in-memory and missing databases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { backupDatabase } from '../../src/core/backup';
 import { spawn } from 'node:child_process';
-import { cli, printedBackup, ROOT, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
+import { CHINOOK, cli, printedBackup, ROOT, sqlite3, tmpDir, WRITER_NODE } from '../helpers';
 import { makeRollbackDb, makeWalCrashDb } from './support/fixtures';
 import { describeRun, parseJsonOut } from './support/oracle';
 
@@ -140,4 +140,23 @@ test('unchanged is judged by the WAL\'s bytes: a commit written over a restarted
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('a damaged database: the error is its first problem and how many more; the detail holds each one', async () => {
+  const root = tmpDir('lifeboat-msg-');
+  const db = join(root, 'broken.db');
+  copyFileSync(CHINOOK, db);
+  truncateSync(db, Math.floor(statSync(db).size / 2 / 1024) * 1024); // a truncated file: many pages missing
+  const r = cli(['backup', '--db-path', db, '--output-dir', join(root, 'out')]);
+  assert.equal(r.status, 1, describeRun(r));
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /broken\.db: the copy fails integrity_check, so the database itself is damaged: [^\n]+ \(and \d+ more\)$/);
+  assert.ok(!lines[0].includes('*** in database'), 'the heading of integrity_check is not a problem');
+  const more = Number(/\(and (\d+) more\)$/.exec(lines[0])![1]);
+  assert.ok(more >= 2, lines[0]);
+  await assert.rejects(backupDatabase({ dbPath: db, outputDir: join(root, 'out2') }), (e: Error & { detail?: string }) => {
+    assert.equal(e.detail!.split('\n').length, more + 1, 'every problem in the detail');
+    return true;
+  });
 });

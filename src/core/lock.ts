@@ -165,8 +165,8 @@ async function writeContent(file: string, content: LockContent, flag: 'wx' | 'r+
   const fh = await fsp.open(file, flag, 0o600);
   try {
     const buf = Buffer.from(JSON.stringify(content));
-    if (flag === 'r+') await fh.truncate(0);
     await fh.write(buf, 0, buf.length, 0);
+    if (flag === 'r+') await fh.truncate(buf.length); // after the write: never an empty stamp
     await fh.sync();
   } finally {
     await fh.close();
@@ -219,6 +219,12 @@ async function acquireFile(file: string, opts: LockOptions): Promise<LockHandle>
     if (!held) continue; // released meanwhile
     if (isStale(held)) {
       await breakStale(file, held, opts);
+      continue;
+    }
+    // a lock file just created is empty until its owner writes its stamp: read it again before
+    // telling who holds it (the message names the operation and process when it can)
+    if (!held.content && !waited && Date.now() - started < 1000) {
+      await sleep(10, opts.signal);
       continue;
     }
     const holder = held.content ? describeOwner(held.content) : 'another Lifeboat operation';

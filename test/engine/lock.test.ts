@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, breakIfStale } from '../../src/core/lock';
@@ -59,6 +59,24 @@ test('a lock held by another process makes this one wait (onWait names the holde
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).pid, process.pid, 'the lock file now names this process');
   await lock.release();
   assert.equal(existsSync(file), false, 'released: the lock file is gone');
+});
+
+test('a lock file caught before its owner wrote its stamp: the wait still names the holder once it can', { timeout: 60_000 }, async () => {
+  const dir = tmpDir('lifeboat-lock-');
+  const file = join(dir, '.lifeboat-lock');
+  writeFileSync(file, '', { mode: 0o600 }); // just created with O_EXCL, not yet written
+  const waits: string[] = [];
+  const taking = acquireLock(file, { op: 'me', onWait: (who) => waits.push(who) });
+  try {
+    await new Promise((r) => setTimeout(r, 150));
+    writeFileSync(file, JSON.stringify(ownStamp('restore'))); // the owner (this live process) writes its stamp
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(waits.length, 1, `one wait reported: ${waits.join(' | ')}`);
+    assert.match(waits[0], new RegExp(`^restore \\(process ${process.pid} on `), 'the holder, not "another Lifeboat operation"');
+  } finally {
+    unlinkSync(file); // the "owner" lets go
+    await (await taking).release();
+  }
 });
 
 test('waiting gives up after the timeout with a typed error naming the holder and the lock file', { timeout: 60_000 }, async () => {

@@ -3,7 +3,6 @@ import { fmtBytes, formatAgo } from './core';
 
 export const M = {
   backupDone: (db: string, file: string) => `Backed up ${db} → ${file}`,
-  backupUnchanged: (db: string, since: string, file: string) => `${db} is unchanged since its backup of ${since}: no new copy (${file})`,
   backupAllDone: (ok: number, failed: number) => failed ? `Backed up ${ok} database(s); ${failed} failed (see the log).` : `Backed up ${ok} database(s).`,
   noDatabases: 'No SQLite databases found in this workspace. Use "Lifeboat: Add Database…" to add one.',
   noBackups: (db: string) => `${db} has no backups yet.`,

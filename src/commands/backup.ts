@@ -1,8 +1,7 @@
 // Back Up Database… and Back Up All Databases.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatLocal } from '../core';
-import { ago, M } from '../messages';
+import { M } from '../messages';
 import { Ctx, resolveDatabase, revealPath } from './context';
 
 export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<string | undefined> {
@@ -11,8 +10,7 @@ export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<st
   try {
     const r = await ctx.service.backup(db, 'notification');
     if (!ctx.registry.find(db)) await ctx.registry.refresh();
-    const line = r.unchanged ? M.backupUnchanged(path.basename(db), `${formatLocal(r.unchanged.since)} (${ago(r.unchanged.since)})`, path.basename(r.file)) : M.backupDone(path.basename(db), path.basename(r.file));
-    void vscode.window.showInformationMessage(line, 'Reveal').then((c) => {
+    void vscode.window.showInformationMessage(M.backupDone(path.basename(db), path.basename(r.file)), 'Reveal').then((c) => {
       if (c === 'Reveal') void revealPath(r.file);
     });
     return r.file;

@@ -1,9 +1,14 @@
 // Every user-facing sentence of the extension, in one place.
-import { fmtBytes, formatAgo } from './core';
+import { fmtBytes, formatAgo, formatLocal } from './core';
 
 export const M = {
   backupDone: (db: string, file: string) => `Backed up ${db} → ${file}`,
-  backupAllDone: (ok: number, failed: number) => failed ? `Backed up ${ok} database(s); ${failed} failed (see the log).` : `Backed up ${ok} database(s).`,
+  /** Back Up of a database provably unchanged since its newest verified backup: no second copy. */
+  backupUnchanged: (db: string, since: string, file: string) => `${db} is unchanged since its backup of ${formatLocal(since)} (${formatAgo(since)}): no new copy (${file})`,
+  backupAllDone: (ok: number, failed: number, unchanged = 0) => {
+    const same = unchanged ? ` (${unchanged} unchanged since their newest backup: no new copy)` : '';
+    return failed ? `Backed up ${ok} database(s)${same}; ${failed} failed (see the log).` : `Backed up ${ok} database(s)${same}.`;
+  },
   noDatabases: 'No SQLite databases found in this workspace. Use "Lifeboat: Add Database…" to add one.',
   noBackups: (db: string) => `${db} has no backups yet.`,
   pickDatabase: 'Select a database',

@@ -10,7 +10,10 @@ export async function backupDatabaseCommand(ctx: Ctx, arg?: unknown): Promise<st
   try {
     const r = await ctx.service.backup(db, 'notification');
     if (!ctx.registry.find(db)) await ctx.registry.refresh();
-    void vscode.window.showInformationMessage(M.backupDone(path.basename(db), path.basename(r.file)), 'Reveal').then((c) => {
+    const line = r.unchanged
+      ? M.backupUnchanged(path.basename(db), r.unchanged.since, path.basename(r.file))
+      : M.backupDone(path.basename(db), path.basename(r.file));
+    void vscode.window.showInformationMessage(line, 'Reveal').then((c) => {
       if (c === 'Reveal') void revealPath(r.file);
     });
     return r.file;
@@ -29,17 +32,19 @@ export async function backupAllCommand(ctx: Ctx): Promise<void> {
   }
   let ok = 0;
   let failed = 0;
+  let unchanged = 0;
   for (const d of dbs) {
     try {
-      await ctx.service.backup(d.path, 'notification');
+      const r = await ctx.service.backup(d.path, 'notification');
       ok++;
+      if (r.unchanged) unchanged++;
     } catch (e) {
       failed++;
       if ((e as Error).name === 'CancelledError') break;
     }
   }
   if (failed) {
-    const c = await vscode.window.showWarningMessage(M.backupAllDone(ok, failed), M.showLog);
+    const c = await vscode.window.showWarningMessage(M.backupAllDone(ok, failed, unchanged), M.showLog);
     if (c === M.showLog) ctx.log.show();
-  } else void vscode.window.showInformationMessage(M.backupAllDone(ok, failed));
+  } else void vscode.window.showInformationMessage(M.backupAllDone(ok, failed, unchanged));
 }

@@ -129,7 +129,8 @@ export class BackupService implements vscode.Disposable {
           busyTimeoutMs: s.busyTimeoutSeconds * 1000,
           locks: s.useSqliteLocks,
         }, { signal, onProgress: (p) => report(p.message) }));
-      this.log.info(`Backup of ${dbPath} → ${r.file} (${r.sizeBytes} bytes, ${r.durationMs} ms, ${r.attempts} attempt(s), sha256 ${r.sha256})`);
+      if (r.unchanged) this.log.info(`Backup of ${dbPath}: unchanged since its backup ${r.file} of ${r.unchanged.since} (checked ${r.unchanged.checkedAt}): no new copy`);
+      else this.log.info(`Backup of ${dbPath} → ${r.file} (${r.sizeBytes} bytes, ${r.durationMs} ms, ${r.attempts} attempt(s), sha256 ${r.sha256})`);
       if (r.pruned.length) this.log.info(`Retention deleted ${r.pruned.length} backup(s): ${r.pruned.join(', ')}`);
       for (const w of r.warnings) this.log.warn(`Backup of ${dbPath}: ${w}`);
       for (const u of r.uncheckedIndexes ?? []) this.log.warn(`Backup of ${dbPath}: index ${u.index} (table ${u.table}) ${u.reason}`);

@@ -87,6 +87,7 @@ export default async function drill({ page, workspace, driver, assert, sqlite3, 
     .catch((err) => { throw new Error(`${err.message}; changed lines: ${changedLines(original, readFileSync(file, 'utf8'))}`); });
 
   // 6. A backup of app.db, then the rehearsal (asks for the database, then the backup).
+  sqlite3(join(workspace, 'app.db'), 'PRAGMA user_version = 5;'); // changed since any earlier backup: this one is new
   await driver.runCommand(page, 'Lifeboat: Back Up Database…');
   await driver.pickQuickItem(page, 'app.db');
   const backupMsg = await driver.waitForNotification(page, /Backed up app\.db → /, { timeout: 30_000 });

@@ -58,6 +58,7 @@ export default async function offsite({ page, workspace, home, driver, assert, s
     await driver.runCommand(page, 'Notifications: Clear All Notifications');
 
     // 3. A backup: its row says it is copied.
+    sqlite3(appDb, 'PRAGMA user_version = 9;'); // changed since any earlier backup: this one is new
     await driver.clickTreeInlineAction(page, 'lifeboat', 'app.db', 'Back Up Database…', DB);
     const message = await driver.waitForNotification(page, /Backed up app\.db → /, { timeout: 30_000 });
     const backupName = /→ (app-backup-[\w-]+\.db)\s*$/.exec(message)?.[1];

@@ -4,7 +4,8 @@
 // checks the copy); the status bar says "Lifeboat: 1/1 protected". 2. schedule.enabled every
 // minute with a truncated broken.db: the start-up backup's failure is one notification with Show
 // Log and Retry; the schedule tries again an interval later (not at once), and that failure does
-// not notify again (one per streak); once the file is repaired, Retry backs it up.
+// not notify again (one per streak), while the healthy boot.db's scheduled backups come one interval
+// apart (not two); once the file is repaired, Retry backs it up.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO } from '../workspace.mjs';
@@ -92,6 +93,16 @@ export default async function startup({ page, home, driver, assert, sqlite3, log
     assert.equal(tries().filter((e) => e.text.startsWith('Scheduled')).length, 1, `more scheduled tries: ${JSON.stringify(tries().map((e) => e.text.slice(0, 40)))}`);
     const center = await driver.notificationCenterMessages(page);
     assert.equal(center.filter((m) => /broken\.db failed/.test(m)).length, 1, `not one notification per streak: ${JSON.stringify(center)}`);
+    // and the healthy boot.db (backed up in step 1, so not due at this window's start): its scheduled
+    // backups, the first finding it unchanged (the check is recorded, no new copy) and the next one
+    // counting from that check, come one interval apart, not two
+    const bootRuns = () => entries(log2).filter((e) => e.level === 'info' && (e.text.startsWith(`Backup of ${boot} → `) || e.text.startsWith(`Backup of ${boot}: unchanged since`)));
+    const runs = await driver.poll(() => { const r = bootRuns(); return r.length >= 2 ? r : null; }, { timeout: 60_000, interval: 1000, what: 'the scheduled backup of boot.db' });
+    const every = runs[1].at - runs[0].at;
+    log(`    boot.db: "${runs[0].text.slice(0, 60)}…", then again ${(every / 1000).toFixed(1)} s later`);
+    assert.match(runs[0].text, /: unchanged since /, 'the scheduled backup of an unchanged boot.db wrote a new copy');
+    assert.ok(every >= INTERVAL_MS - 2000 && every < INTERVAL_MS * 1.5, `boot.db's scheduled backups came ${every} ms apart, not an interval (${INTERVAL_MS} ms)`);
+    assert.equal(backupsOf('boot').length, 1, 'an unchanged boot.db got a second copy');
 
     // Retry, once the file is repaired: the backup is made, the status bar says so.
     writeFileSync(broken, readFileSync(CHINOOK));
